@@ -1,0 +1,234 @@
+"""A small declarative schema model: attributes, nested attributes, nested blocks, versions.
+
+Schemas are checked when they are built, with the rules Terraform applies when it loads them
+(configschema's InternalValidate), so a mistake fails the provider's own tests, not a user's plan.
+Descriptions are markdown.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import cty
+from .cty.path import AttributePath
+from .diagnostics import Diagnostics
+
+__all__ = [
+    "Attribute",
+    "Block",
+    "NestedAttributes",
+    "NestedBlock",
+    "Nesting",
+    "Schema",
+    "SchemaError",
+    "Validator",
+]
+
+_NAME = re.compile(r"^[a-z0-9_]+$")
+
+Validator = Callable[[Any, AttributePath, Diagnostics], None]
+"""Checks one known, non-null value at plan time; adds diagnostics at the given path."""
+
+
+class SchemaError(ValueError):
+    """A schema that Terraform would refuse to load."""
+
+
+class Nesting(enum.Enum):
+    SINGLE = 1
+    LIST = 2
+    SET = 3
+    MAP = 4
+    GROUP = 5  # blocks only: a single block that is never null
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise SchemaError(f"{name!r}: name may contain only lowercase letters, digits and underscores")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attribute:
+    """One attribute: either of a cty `type`, or with `nested` attributes of its own.
+
+    `requires_replace`: a change to the value plans a replacement of the whole resource.
+    `use_state_for_unknown`: a computed value that never changes once known (an id) keeps its
+    prior value in plans instead of showing as "(known after apply)".
+    """
+
+    type: cty.CtyType | None = None
+    nested: NestedAttributes | None = None
+    description: str = ""
+    required: bool = False
+    optional: bool = False
+    computed: bool = False
+    sensitive: bool = False
+    deprecation_message: str = ""
+    requires_replace: bool = False
+    use_state_for_unknown: bool = False
+    validators: tuple[Validator, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.type is None) == (self.nested is None):
+            raise SchemaError("an attribute needs exactly one of type or nested")
+        if not (self.required or self.optional or self.computed):
+            raise SchemaError("must set Optional, Required or Computed")
+        if self.required and self.optional:
+            raise SchemaError("cannot set both Optional and Required")
+        if self.required and self.computed:
+            raise SchemaError("cannot set both Computed and Required")
+        if self.requires_replace and self.computed and not self.optional:
+            raise SchemaError("a computed-only attribute cannot require replacement")
+        if self.use_state_for_unknown and not self.computed:
+            raise SchemaError("use_state_for_unknown applies to computed attributes only")
+
+    @property
+    def cty_type(self) -> cty.CtyType:
+        if self.nested is not None:
+            return self.nested.cty_type
+        assert self.type is not None
+        return self.type
+
+
+@dataclass(frozen=True, kw_only=True)
+class NestedAttributes:
+    """Attributes nested inside an attribute, like a block but with attribute syntax (`x = {...}`)."""
+
+    attributes: Mapping[str, Attribute]
+    nesting: Nesting = Nesting.SINGLE
+
+    def __post_init__(self) -> None:
+        if self.nesting is Nesting.GROUP:
+            raise SchemaError("nested attributes cannot use GROUP nesting")
+        for name in self.attributes:
+            _check_name(name)
+
+    @property
+    def object_type(self) -> cty.Object:
+        return cty.Object({name: attr.cty_type for name, attr in self.attributes.items()})
+
+    @property
+    def cty_type(self) -> cty.CtyType:
+        return _nest(self.object_type, self.nesting)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Block:
+    attributes: Mapping[str, Attribute] = field(default_factory=dict)
+    blocks: Mapping[str, NestedBlock] = field(default_factory=dict)
+    description: str = ""
+    deprecation_message: str = ""
+
+    def __post_init__(self) -> None:
+        for name in (*self.attributes, *self.blocks):
+            _check_name(name)
+        if clash := set(self.attributes) & set(self.blocks):
+            raise SchemaError(f"{sorted(clash)}: names used for both an attribute and a block")
+
+    @property
+    def cty_type(self) -> cty.Object:
+        types: dict[str, cty.CtyType] = {n: a.cty_type for n, a in self.attributes.items()}
+        types.update({n: b.cty_type for n, b in self.blocks.items()})
+        return cty.Object(types)
+
+    def empty_value(self) -> dict[str, Any]:
+        """The value of this block when nothing is set: null attributes, no nested blocks."""
+        value: dict[str, Any] = dict.fromkeys(self.attributes)
+        for name, nested in self.blocks.items():
+            value[name] = nested.absent_value()
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class NestedBlock:
+    block: Block
+    nesting: Nesting
+    min_items: int = 0
+    max_items: int = 0
+
+    @property
+    def cty_type(self) -> cty.CtyType:
+        return _nest(self.block.cty_type, self.nesting)
+
+    def absent_value(self) -> Any:
+        """How Terraform writes "no blocks": empty collections, never null (plan_valid.go)."""
+        if self.nesting in (Nesting.LIST, Nesting.SET):
+            return []
+        if self.nesting is Nesting.MAP:
+            return {}
+        if self.nesting is Nesting.GROUP:
+            return self.block.empty_value()
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schema:
+    block: Block
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        if self.version < 0:
+            raise SchemaError("schema version must not be negative")
+
+    @property
+    def cty_type(self) -> cty.Object:
+        return self.block.cty_type
+
+    def conform(self, value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """`value` in canonical cty form with every attribute and block present."""
+        if value is None:
+            return None
+        filled = _fill_blocks(dict(value), self.block)
+        result = cty.conform(filled, self.cty_type)
+        assert result is None or isinstance(result, dict)
+        return result
+
+    def walk_attributes(self) -> Iterator[tuple[AttributePath, Attribute]]:
+        """Every attribute with its schema path (element steps omitted), depth first."""
+        yield from _walk_block(self.block, AttributePath())
+
+
+def _nest(element: cty.CtyType, nesting: Nesting) -> cty.CtyType:
+    if nesting is Nesting.LIST:
+        return cty.List(element)
+    if nesting is Nesting.SET:
+        return cty.Set(element)
+    if nesting is Nesting.MAP:
+        return cty.Map(element)
+    return element
+
+
+def _fill_blocks(value: dict[str, Any], block: Block) -> dict[str, Any]:
+    for name in block.attributes:
+        value.setdefault(name, None)
+    for name, nested in block.blocks.items():
+        current = value.get(name)
+        if current is None:
+            value[name] = nested.absent_value()
+        elif nested.nesting in (Nesting.SINGLE, Nesting.GROUP):
+            value[name] = _fill_blocks(dict(current), nested.block)
+        elif nested.nesting is Nesting.MAP:
+            value[name] = {k: _fill_blocks(dict(v), nested.block) for k, v in current.items()}
+        else:
+            value[name] = [_fill_blocks(dict(v), nested.block) for v in current]
+    return value
+
+
+def _walk_block(block: Block, path: AttributePath) -> Iterator[tuple[AttributePath, Attribute]]:
+    for name, attribute in block.attributes.items():
+        yield path.attr(name), attribute
+        if attribute.nested is not None:
+            yield from _walk_nested(attribute.nested, path.attr(name))
+    for name, nested in block.blocks.items():
+        yield from _walk_block(nested.block, path.attr(name))
+
+
+def _walk_nested(nested: NestedAttributes, path: AttributePath) -> Iterator[tuple[AttributePath, Attribute]]:
+    for name, attribute in nested.attributes.items():
+        yield path.attr(name), attribute
+        if attribute.nested is not None:
+            yield from _walk_nested(attribute.nested, path.attr(name))
