@@ -1,0 +1,1 @@
+"""Test support: the Terraform engines, provider mirrors, and a test-only provider."""
