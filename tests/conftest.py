@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from harness.terraform import ENGINES, ROOT, Terraform, install_provider
 
 TESTKIT_SOURCE = "registry.terraform.io/test/testkit"
@@ -19,7 +18,9 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A filesystem mirror holding the test-only provider and the Snooze provider."""
     path = tmp_path_factory.mktemp("mirror")
     python = sys.executable
-    install_provider(path, TESTKIT_SOURCE, "0.0.1", [python, str(ROOT / "tests" / "harness" / "testkit_provider.py")])
+    install_provider(
+        path, TESTKIT_SOURCE, "0.0.1", [python, str(ROOT / "tests" / "harness" / "testkit_provider.py")]
+    )
     install_provider(path, SNOOZE_SOURCE, "0.1.0", [str(Path(python).parent / "terraform-provider-snooze")])
     return path
 

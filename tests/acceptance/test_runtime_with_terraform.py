@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from harness.terraform import ROOT, Terraform
 
 pytestmark = pytest.mark.terraform
@@ -70,7 +69,9 @@ def test_lifecycle_plan_apply_update_replace_destroy(tf: Terraform, store: Path)
 
     # An in-place update keeps the id known in the plan (use_state_for_unknown) and the
     # unchanged slot's serial, while a new slot's serial is unknown.
-    tf.write("main.tf", thing('name = "one"\nsize = 3\nslots = { a = { capacity = 1 }, b = { capacity = 5 } }'))
+    tf.write(
+        "main.tf", thing('name = "one"\nsize = 3\nslots = { a = { capacity = 1 }, b = { capacity = 5 } }')
+    )
     plan = tf.plan_json()
     change = plan["resource_changes"][0]["change"]
     assert change["actions"] == ["update"]
@@ -83,7 +84,9 @@ def test_lifecycle_plan_apply_update_replace_destroy(tf: Terraform, store: Path)
     assert tf.detailed_plan().returncode == 0
 
     # A change under a requires-replace attribute is shown at its path.
-    tf.write("main.tf", thing('name = "one"\nsize = 3\nslots = { a = { capacity = 9 }, b = { capacity = 5 } }'))
+    tf.write(
+        "main.tf", thing('name = "one"\nsize = 3\nslots = { a = { capacity = 9 }, b = { capacity = 5 } }')
+    )
     plan = tf.plan_json()
     change = plan["resource_changes"][0]["change"]
     assert change["actions"] == ["delete", "create"]
@@ -119,10 +122,21 @@ def test_validation_error_points_at_the_attribute(tf: Terraform) -> None:
 
 
 def test_import_then_plan_shows_no_changes(tf: Terraform, store: Path) -> None:
-    store.write_text(json.dumps({"abc": {
-        "id": "abc", "name": "adopted", "size": None, "labels": None,
-        "fingerprint": "f0", "slots": None, "timeouts": None,
-    }}))
+    store.write_text(
+        json.dumps(
+            {
+                "abc": {
+                    "id": "abc",
+                    "name": "adopted",
+                    "size": None,
+                    "labels": None,
+                    "fingerprint": "f0",
+                    "slots": None,
+                    "timeouts": None,
+                }
+            }
+        )
+    )
     tf.write("main.tf", thing('name = "adopted"'))
     tf.init()
     tf.run("import", "-no-color", "testkit_thing.a", "abc").check()
@@ -131,14 +145,18 @@ def test_import_then_plan_shows_no_changes(tf: Terraform, store: Path) -> None:
 
 
 def test_data_source_and_provider_schema(tf: Terraform, engine: str) -> None:
-    tf.write("main.tf", PROVIDER + """
+    tf.write(
+        "main.tf",
+        PROVIDER
+        + """
 data "testkit_echo" "e" {
   input = "hello"
 }
 output "shout" {
   value = data.testkit_echo.e.shout
 }
-""")
+""",
+    )
     tf.init()
     tf.apply().check()
     assert json.loads(tf.run("output", "-json").check().stdout)["shout"]["value"] == "HELLO"

@@ -106,7 +106,10 @@ class Thing(Resource):
         slots = state.get("slots")
         if slots is not None:
             state["slots"] = {
-                key: {**slot, "serial": slot["serial"] if isinstance(slot["serial"], str) else uuid.uuid4().hex[:8]}
+                key: {
+                    **slot,
+                    "serial": slot["serial"] if isinstance(slot["serial"], str) else uuid.uuid4().hex[:8],
+                }
                 for key, slot in slots.items()
             }
         state["fingerprint"] = uuid.uuid4().hex

@@ -1,0 +1,58 @@
+"""The `terraform-provider-snooze` executable that Terraform launches.
+
+terraform-provider-snooze              serve the provider (Terraform does this)
+terraform-provider-snooze --debug      serve for a debugger; prints TF_REATTACH_PROVIDERS
+terraform-provider-snooze --version    print the version
+terraform-provider-snooze install      install into Terraform's local plugin directory
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import __version__
+
+PROVIDER_ADDRESS = "registry.terraform.io/snoozesoftware/snooze"
+USAGE = __doc__ or ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--version"], ["-v"], ["version"]):
+        print(f"terraform-provider-snooze {__version__}")
+        return 0
+    if args and args[0] in ("-h", "--help", "help"):
+        print(USAGE.strip())
+        return 0
+    if args and args[0] == "install":
+        from .install import main as install_main
+
+        return install_main(args[1:])
+    debug = args == ["--debug"]
+    if args and not debug:
+        print(f"unknown arguments: {' '.join(args)}\n\n{USAGE.strip()}", file=sys.stderr)
+        return 2
+
+    from .runtime import handshake
+
+    if not debug and not handshake.cookie_present():
+        sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
+        return 1
+    return _serve(debug)
+
+
+def _serve(debug: bool) -> int:
+    from .entrypoint import register_provider
+    from .runtime import hclog
+    from .runtime.serve import serve
+
+    hclog.configure("snooze", "terraform_provider_snooze")
+    code = serve(register_provider, provider_address=PROVIDER_ADDRESS, debug=debug)
+    sys.stderr.flush()
+    # Worker threads are not joined: Terraform has said goodbye, nothing is left to finish.
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
