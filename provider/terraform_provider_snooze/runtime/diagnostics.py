@@ -65,9 +65,7 @@ class DiagnosticError(Exception):
     already recorded is still returned, so nothing that exists remotely is lost.
     """
 
-    def __init__(
-        self, summary: str, detail: str = "", path: AttributePath | None = None
-    ) -> None:
+    def __init__(self, summary: str, detail: str = "", path: AttributePath | None = None) -> None:
         super().__init__(summary if not detail else f"{summary}: {detail}")
         self.diagnostics = Diagnostics([Diagnostic(Severity.ERROR, summary, detail, path)])
 

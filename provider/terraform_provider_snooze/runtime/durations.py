@@ -15,7 +15,7 @@ from .cty.path import AttributePath
 from .diagnostics import Diagnostics
 from .schema import Attribute, Block, NestedBlock, Nesting
 
-__all__ = ["parse_duration", "timeouts_block", "timeout_seconds", "validate_duration"]
+__all__ = ["parse_duration", "timeout_seconds", "timeouts_block", "validate_duration"]
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
@@ -62,8 +62,8 @@ def timeouts_block(operations: Mapping[str, str]) -> NestedBlock:
                 name: Attribute(
                     type=cty.STRING,
                     optional=True,
-                    description=f"How long {name} may take (a duration like `\"30s\"` or `\"10m\"`). "
-                    f"Default: `\"{default}\"`.",
+                    description=f'How long {name} may take (a duration like `"30s"` or `"10m"`). '
+                    f'Default: `"{default}"`.',
                     validators=(validate_duration,),
                 )
                 for name, default in operations.items()
@@ -77,4 +77,3 @@ def timeout_seconds(state: Mapping[str, Any] | None, operation: str, defaults: M
     timeouts = (state or {}).get("timeouts") or {}
     configured = timeouts.get(operation)
     return parse_duration(configured if isinstance(configured, str) else defaults[operation])
-

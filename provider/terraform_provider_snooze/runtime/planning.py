@@ -49,8 +49,9 @@ def requires_replace_paths(
     paths: list[AttributePath] = []
     _replace_in_attributes(schema.block.attributes, prior, planned, AttributePath(), paths)
     for name, nested in schema.block.blocks.items():
-        _replace_in_block_value(nested.block, nested.nesting, prior.get(name), planned.get(name),
-                                AttributePath.root(name), paths)
+        _replace_in_block_value(
+            nested.block, nested.nesting, prior.get(name), planned.get(name), AttributePath.root(name), paths
+        )
     return paths
 
 
@@ -157,7 +158,11 @@ def _replace_in_attributes(
         if attribute.nested is not None:
             nested = attribute.nested
             _replace_in_collection(
-                nested.nesting, before, after, here, paths,
+                nested.nesting,
+                before,
+                after,
+                here,
+                paths,
                 lambda b, a, p, n=nested: _replace_in_attributes(n.attributes, b, a, p, paths),  # type: ignore[misc]
             )
 
@@ -168,8 +173,9 @@ def _replace_in_block_value(
     def visit(before: Mapping[str, Any], after: Mapping[str, Any], here: AttributePath) -> None:
         _replace_in_attributes(block.attributes, before, after, here, paths)
         for name, nested in block.blocks.items():
-            _replace_in_block_value(nested.block, nested.nesting, before.get(name), after.get(name),
-                                    here.attr(name), paths)
+            _replace_in_block_value(
+                nested.block, nested.nesting, before.get(name), after.get(name), here.attr(name), paths
+            )
 
     _replace_in_collection(nesting, prior, planned, path, paths, visit)
 

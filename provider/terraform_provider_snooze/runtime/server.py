@@ -71,7 +71,7 @@ def _rpc(response_type: type[Any]) -> Callable[[Callable[..., Any]], Callable[..
             log.debug("Received request", extra={"tf_rpc": name, "tf_req_id": request_id})
             try:
                 response = handler(self, request, context)
-            except Exception as error:  # noqa: BLE001 - the protocol has no room for exceptions
+            except Exception as error:
                 diagnostics = _diagnostics_for(error, name)
                 response = response_type(diagnostics=toproto.diagnostics(diagnostics))
             log.debug(
@@ -340,7 +340,7 @@ class ProviderServer(pb_grpc.ProviderServicer):  # type: ignore[misc]
                     response.state = None
             else:
                 resource.update(apply, response)
-        except Exception as error:  # noqa: BLE001 - keep what the operation recorded in state
+        except Exception as error:
             response.diagnostics.extend(_diagnostics_for(error, "ApplyResourceChange"))
         new_state = schema.conform(response.state)
         if new_state is not None and not cty.is_wholly_known(new_state, ty):
@@ -453,7 +453,7 @@ class ProviderServer(pb_grpc.ProviderServicer):  # type: ignore[misc]
             if error.argument is not None:
                 message.function_argument = error.argument
             return pb.CallFunction.Response(error=message)
-        except Exception as error:  # noqa: BLE001 - reported to the caller as a function error
+        except Exception as error:
             log.exception("Unexpected error in function %s", request.name)
             return pb.CallFunction.Response(error=pb.FunctionError(text=f"{type(error).__name__}: {error}"))
 
@@ -537,7 +537,9 @@ def _unsupported(response_type: type[Message], feature: str) -> Message:
     return response_type(diagnostics=_unsupported_diagnostics(feature))
 
 
-def _validate(schema: Schema, config_message: pb.DynamicValue, hook: Callable[[ValidateRequest], None]) -> Diagnostics:
+def _validate(
+    schema: Schema, config_message: pb.DynamicValue, hook: Callable[[ValidateRequest], None]
+) -> Diagnostics:
     config = fromproto.dynamic_value(config_message, schema.cty_type)
     request = ValidateRequest(config=config or {})
     validate_block(schema.block, config, request.diagnostics)

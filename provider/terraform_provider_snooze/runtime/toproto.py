@@ -115,4 +115,3 @@ def function(value: Function) -> pb.Function:
         description_kind=_MARKDOWN,
         **{"return": pb.Function.Return(type=cty.type_to_json_bytes(value.return_type))},
     )
-

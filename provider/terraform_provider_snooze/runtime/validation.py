@@ -17,8 +17,9 @@ from .schema import Attribute, Block, NestedAttributes, Nesting
 __all__ = ["validate_block"]
 
 
-def validate_block(block: Block, value: Mapping[str, Any] | None, diagnostics: Diagnostics,
-                   path: AttributePath | None = None) -> None:
+def validate_block(
+    block: Block, value: Mapping[str, Any] | None, diagnostics: Diagnostics, path: AttributePath | None = None
+) -> None:
     if not _is_value(value):
         return
     assert value is not None
@@ -29,8 +30,12 @@ def validate_block(block: Block, value: Mapping[str, Any] | None, diagnostics: D
             validate_block(nested.block, element, diagnostics, element_path)
 
 
-def _validate_attributes(attributes: Mapping[str, Attribute], value: Mapping[str, Any],
-                         diagnostics: Diagnostics, path: AttributePath) -> None:
+def _validate_attributes(
+    attributes: Mapping[str, Attribute],
+    value: Mapping[str, Any],
+    diagnostics: Diagnostics,
+    path: AttributePath,
+) -> None:
     for name, attribute in attributes.items():
         current = value.get(name)
         if not _is_value(current):
@@ -43,8 +48,9 @@ def _validate_attributes(attributes: Mapping[str, Attribute], value: Mapping[str
             _validate_nested(attribute.nested, current, diagnostics, here)
 
 
-def _validate_nested(nested: NestedAttributes, value: Any, diagnostics: Diagnostics,
-                     path: AttributePath) -> None:
+def _validate_nested(
+    nested: NestedAttributes, value: Any, diagnostics: Diagnostics, path: AttributePath
+) -> None:
     for element_path, element in _elements(nested.nesting, value, path):
         _validate_attributes(nested.attributes, element, diagnostics, element_path)
 
