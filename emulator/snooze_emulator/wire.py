@@ -1,0 +1,268 @@
+"""Snooze's HTTP conventions, as Restlet 2.1.1 and Jackson 1.9 put them on the wire (spec 2).
+
+- `/<component>?<method>`: the method is a bare query name (`?getX=` or another verb: 405);
+  request targets without the leading slash are accepted.
+- String parameters are the raw body; bean parameters are JSON (application/json or no
+  Content-Type, else 415), with unknown properties or bad JSON refused with 415; an empty body
+  makes the Java code throw (500).
+- Strings come back raw, labelled application/json; booleans as true/false; null as 204 for
+  GET and an empty 200 for POST.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .faults import Faults
+from .model import Cluster, ServerFault
+
+__all__ = ["BEANS", "Body", "Endpoint", "Raw", "Server"]
+
+
+class Raw(str):
+    """A string result: sent unquoted, as Restlet's default converter does."""
+
+
+# Bean properties Jackson accepts (from the getters/setters of snoozecommon's classes).
+_ADDRESS = {"address": None, "port": None}
+_LOCATION = {
+    "virtualMachineId": None,
+    "localControllerId": None,
+    "localControllerControlDataAddress": _ADDRESS,
+    "groupManagerId": None,
+    "groupManagerControlDataAddress": _ADDRESS,
+}
+_HYPERVISOR = {
+    "port": None,
+    "driver": None,
+    "transport": None,
+    "migration": {"method": None, "timeout": None},
+}
+BEANS: dict[str, dict[str, Any]] = {
+    "VirtualClusterSubmissionRequest": {
+        "virtualMachineTemplates": [
+            {
+                "libVirtTemplate": None,
+                "libVirtDescription": None,
+                "networkCapacityDemand": {"rxBytes": None, "txBytes": None},
+                "vcpus": None,
+                "memory": None,
+                "name": None,
+                "imageId": None,
+                "hostId": None,
+            }
+        ]
+    },
+    "VirtualMachineLocation": _LOCATION,
+    "MetaDataRequest": {"virtualMachineLocation": _LOCATION, "numberOfMonitoringEntries": None},
+    "MigrationRequest": {
+        "sourceVirtualMachineLocation": _LOCATION,
+        "destinationVirtualMachineLocation": _LOCATION,
+        "destinationHypervisorSettings": _HYPERVISOR,
+        "migrated": None,
+    },
+    "ClientMigrationRequestSimple": {"virtualMachineId": None, "localControllerId": None},
+    "ResizeRequest": {"virtualMachineLocation": _LOCATION, "resizedCapacity": None},
+    "HostListRequest": {
+        "start": None,
+        "limit": None,
+        "groupManagerId": None,
+        "localControllerId": None,
+        "numberOfMonitoringEntries": None,
+    },
+}
+
+
+class _Unsupported(Exception):
+    """Jackson could not convert the body: 415."""
+
+
+def _check_bean(value: Any, shape: Any, where: str) -> None:
+    if value is None or shape is None:
+        return
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            raise _Unsupported(f"{where}: an array is required")
+        for item in value:
+            _check_bean(item, shape[0], where)
+        return
+    if not isinstance(value, dict):
+        raise _Unsupported(f"{where}: an object is required")
+    for key, item in value.items():
+        if key not in shape:
+            raise _Unsupported(f'Unrecognized field "{key}"')
+        _check_bean(item, shape[key], key)
+
+
+@dataclass(frozen=True)
+class Body:
+    """How a method reads its parameter: "raw" text, a JSON bean, a JSON int, or nothing."""
+
+    kind: str
+    bean: str = ""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    verb: str
+    body: Body
+    handler: Callable[[Any], Any]
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        component: str,
+        endpoints: dict[str, Endpoint],
+        cluster: Cluster,
+        faults: Faults,
+    ) -> None:
+        self.component = component
+        self.endpoints = endpoints
+        self.cluster = cluster
+        self.faults = faults
+        super().__init__((host, port), _Handler)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Server
+    protocol_version = "HTTP/1.1"
+    server_version = "Restlet-Framework/2.1.1"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the admin API
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, verb: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > self.server.cluster.config.max_body_bytes:
+            self._send(413, b"request body too large", "text/plain")
+            self.close_connection = True
+            return
+        raw_body = self.rfile.read(length) if length else b""
+        target = self.path
+        path, _, query = target.partition("?")
+        if path.lstrip("/") != self.server.component:
+            self._send(404, _error_page(404, "Not Found"), "text/html")
+            return
+        method = next((p for p in query.split("&") if p and "=" not in p), None)
+        endpoint = self.server.endpoints.get(method or "")
+        if endpoint is None or endpoint.verb != verb:
+            self._send(405, _error_page(405, "Method Not Allowed"), "text/html")
+            return
+        assert method is not None
+        fault = self.server.faults.take(method)
+        if fault is not None:
+            if fault.kind == "drop":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault.kind == "http500":
+                self._send(500, _error_page(500, "Internal Server Error"), "text/html")
+                return
+            if fault.kind == "false":
+                self._send(200, b"false", "application/json")
+                return
+            if fault.kind == "delay":
+                time.sleep(fault.seconds)
+        try:
+            argument = self._argument(endpoint.body, raw_body)
+            with self.server.cluster.lock:
+                result = endpoint.handler(argument)
+        except _Unsupported:
+            self._send(415, _error_page(415, "Unsupported Media Type"), "text/html")
+            return
+        except ServerFault:
+            self._send(500, _error_page(500, "Internal Server Error"), "text/html")
+            return
+        self._reply(verb, result)
+
+    def _argument(self, body: Body, raw: bytes) -> Any:
+        if body.kind == "none":
+            return None
+        if not raw:
+            raise ServerFault("null parameter")  # Guard.check / NPE in the Java code
+        if body.kind == "raw":
+            return raw.decode("utf-8", errors="replace")
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if media not in ("", "application/json"):
+            raise _Unsupported(media)
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise _Unsupported("malformed JSON") from None
+        if body.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise _Unsupported("an int is required")
+            try:
+                return int(value)
+            except ValueError:
+                raise _Unsupported("an int is required") from None
+        _check_bean(value, BEANS[body.bean], body.bean)
+        return value
+
+    def _reply(self, verb: str, result: Any) -> None:
+        if result is None:
+            if verb == "GET":
+                self._send(204, b"", None)
+            else:
+                self._send(200, b"", None)
+        elif isinstance(result, bool):
+            self._send(200, b"true" if result else b"false", "application/json")
+        elif isinstance(result, Raw):
+            quirks = self.server.cluster.config.quirks
+            text = str(result) if quirks.raw_string_responses else json.dumps(str(result))
+            self._send(200, text.encode(), "application/json; charset=UTF-8")
+        else:
+            self._send(200, json.dumps(result).encode(), "application/json")
+
+    def _send(self, status: int, body: bytes, content_type: str | None) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+def _error_page(status: int, reason: str) -> bytes:
+    return f"<html><head><title>Status page</title></head><body><h3>{reason}</h3><p>{status}</p></body></html>".encode()
