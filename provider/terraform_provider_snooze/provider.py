@@ -1,0 +1,98 @@
+"""The snooze provider: its configuration block and what it hands its resources."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from .runtime import cty
+from .runtime.cty.path import AttributePath
+from .runtime.diagnostics import Diagnostics
+from .runtime.durations import parse_duration, validate_duration
+from .runtime.interfaces import ConfigureRequest, DataSource, Provider, Resource
+from .runtime.schema import Attribute, Block, Schema
+
+__all__ = ["DEFAULT_BOOTSTRAP_URL", "SnoozeProvider"]
+
+DEFAULT_BOOTSTRAP_URL = "http://127.0.0.1:5000"
+BOOTSTRAP_URLS_ENV = "SNOOZE_BOOTSTRAP_URLS"
+
+
+def _http_urls(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if not value:
+        diagnostics.error(
+            "No bootstrap URL", 'Give at least one bootstrap URL, like "http://10.0.0.1:5000".', path
+        )
+    for index, url in enumerate(value):
+        if url is cty.UNKNOWN:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            diagnostics.error(
+                "Invalid bootstrap URL",
+                f'{url!r} is not an http(s) URL with a host, like "http://10.0.0.1:5000".',
+                path.index(index),
+            )
+
+
+class SnoozeProvider(Provider):
+    type_name = "snooze"
+    schema = Schema(
+        block=Block(
+            description="The Snooze provider manages virtual clusters on a "
+            "[Snooze](http://snooze.inria.fr) cloud: it finds the group leader through a bootstrap "
+            "node and talks to Snooze's REST API.",
+            attributes={
+                "bootstrap_urls": Attribute(
+                    type=cty.List(cty.STRING),
+                    optional=True,
+                    description="Bootstrap nodes to ask for the group leader, tried in order; the first "
+                    "that answers is used. Default: the environment variable `SNOOZE_BOOTSTRAP_URLS` "
+                    f"(comma separated), else `{DEFAULT_BOOTSTRAP_URL}`.",
+                    validators=(_http_urls,),
+                ),
+                "request_timeout": Attribute(
+                    type=cty.STRING,
+                    optional=True,
+                    description='How long one HTTP request to Snooze may take. Default: `"30s"`.',
+                    validators=(validate_duration,),
+                ),
+                "poll_interval": Attribute(
+                    type=cty.STRING,
+                    optional=True,
+                    description="How long to wait before the first poll of a long operation; later polls "
+                    'back off up to 15 times that, capped at 15s. Default: `"1s"`.',
+                    validators=(validate_duration,),
+                ),
+            },
+        )
+    )
+
+    def configure(self, request: ConfigureRequest) -> Any:
+        from .snooze_calls import SnoozeSession
+
+        config = request.config
+        urls = config.get("bootstrap_urls")
+        if urls is None:
+            from_env = [u.strip() for u in os.environ.get(BOOTSTRAP_URLS_ENV, "").split(",") if u.strip()]
+            urls = from_env or [DEFAULT_BOOTSTRAP_URL]
+            _http_urls(urls, AttributePath.root("bootstrap_urls"), request.diagnostics)
+        if any(u is cty.UNKNOWN for u in urls) or request.diagnostics.has_errors:
+            return None
+        return SnoozeSession.connect(
+            bootstrap_urls=urls,
+            request_timeout=parse_duration(config.get("request_timeout") or "30s"),
+            poll_interval=parse_duration(config.get("poll_interval") or "1s"),
+        )
+
+    def resources(self) -> Sequence[Resource]:
+        from .virtual_cluster.resource import VirtualClusterResource
+
+        return [VirtualClusterResource()]
+
+    def data_sources(self) -> Sequence[DataSource]:
+        from .local_controllers import LocalControllersDataSource
+
+        return [LocalControllersDataSource()]

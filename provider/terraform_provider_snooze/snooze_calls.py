@@ -1,0 +1,106 @@
+"""Glue between the Snooze client and Terraform operations: cancellable waits, progress logs,
+and Snooze errors turned into diagnostics a user can act on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from .runtime.diagnostics import DiagnosticError
+from .runtime.interfaces import Cancellation
+from .snooze_api import (
+    Backoff,
+    NoGroupLeaderError,
+    SnoozeClient,
+    SnoozeError,
+    SnoozeHTTPError,
+    SnoozeTimeoutError,
+    SnoozeUnreachableError,
+    VirtualClusterResponse,
+    VirtualMachineLocation,
+    VirtualMachineMetaData,
+)
+
+__all__ = ["SnoozeSession", "snooze_errors"]
+
+log = logging.getLogger("terraform_provider_snooze")
+
+_SUMMARIES: list[tuple[type[SnoozeError], str]] = [
+    (SnoozeUnreachableError, "Snooze is unreachable"),
+    (NoGroupLeaderError, "Snooze has no group leader yet"),
+    (SnoozeTimeoutError, "Timed out waiting for Snooze"),
+    (SnoozeHTTPError, "Snooze returned an error"),
+    (SnoozeError, "Snooze request failed"),
+]
+
+
+@contextmanager
+def snooze_errors() -> Iterator[None]:
+    """Turns a SnoozeError raised inside into an error diagnostic."""
+    try:
+        yield
+    except SnoozeError as error:
+        summary = next(text for kind, text in _SUMMARIES if isinstance(error, kind))
+        raise DiagnosticError(summary, str(error)) from error
+
+
+@dataclass(frozen=True)
+class SnoozeSession:
+    """The provider's connection to Snooze, as configured in the provider block."""
+
+    client: SnoozeClient
+    poll_interval: float
+
+    @classmethod
+    def connect(
+        cls, bootstrap_urls: list[str], request_timeout: float, poll_interval: float
+    ) -> SnoozeSession:
+        return cls(SnoozeClient(bootstrap_urls, timeout=request_timeout), poll_interval)
+
+    def bound(self, cancellation: Cancellation) -> SnoozeSession:
+        """This session for one operation: its waits end as soon as Terraform asks to stop."""
+        return replace(self, client=self.client.with_sleep(cancellation.sleep))
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(
+            first=self.poll_interval, cap=max(self.poll_interval, min(15.0, 15 * self.poll_interval))
+        )
+
+    def wait_for_virtual_cluster(
+        self, task_id: str, deadline: float, expected: int
+    ) -> VirtualClusterResponse:
+        def progress(waited: float) -> None:
+            log.info(
+                "Waiting for Snooze to start %d virtual machine(s): 0 of %d running so far (task %s, %.0f s)",
+                expected,
+                expected,
+                task_id,
+                waited,
+            )
+
+        result = self.client.wait_for_virtual_cluster_response(
+            task_id, deadline=deadline, backoff=self.backoff, on_wait=progress
+        )
+        running = sum(vm.status == "RUNNING" for vm in result.virtual_machines)
+        log.info("Snooze answered task %s: %d of %d virtual machine(s) running", task_id, running, expected)
+        return result
+
+    def locate(self, name: str, last_known: VirtualMachineLocation | None) -> VirtualMachineMetaData | None:
+        return self.client.locate(name, last_known)
+
+    def migrate(
+        self, name: str, last_known: VirtualMachineLocation, target: str, deadline: float
+    ) -> VirtualMachineMetaData:
+        log.info("Migrating virtual machine %s to local controller %s", name, target)
+        metadata = self.client.migrate(name, last_known, target, deadline=deadline, backoff=self.backoff)
+        log.info("Virtual machine %s now runs on local controller %s", name, target)
+        return metadata
+
+    def destroy(self, name: str, last_known: VirtualMachineLocation, deadline: float) -> None:
+        self.client.destroy(name, last_known, deadline=deadline, backoff=self.backoff)
+
+    def wait_until_gone(self, name: str, last_known: VirtualMachineLocation, deadline: float) -> None:
+        self.client.wait_until_gone(name, last_known, deadline=deadline, backoff=self.backoff)

@@ -1,0 +1,172 @@
+"""The schema of snooze_virtual_cluster: one resource, a map of virtual machines by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..runtime import cty
+from ..runtime.cty.path import AttributePath
+from ..runtime.diagnostics import Diagnostics
+from ..runtime.durations import timeouts_block
+from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
+
+__all__ = ["TIMEOUT_DEFAULTS", "VIRTUAL_CLUSTER_SCHEMA"]
+
+TIMEOUT_DEFAULTS = {"create": "10m", "update": "10m", "delete": "5m"}
+
+
+def _at_least_one(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if value < 1:
+        diagnostics.error("Invalid vcpus", f"A virtual machine needs at least 1 vcpu, not {value}.", path)
+
+
+def _positive_memory(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if value <= 0:
+        diagnostics.error("Invalid memory", f"memory is in KiB and must be positive, not {value}.", path)
+
+
+def _not_negative(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if value < 0:
+        diagnostics.error("Invalid network demand", f"Network demand cannot be negative ({value}).", path)
+
+
+def _whole(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if value != int(value):
+        diagnostics.error("Not a whole number", f"{value} must be a whole number.", path)
+
+
+NETWORK_DEMAND = NestedAttributes(
+    nesting=Nesting.SINGLE,
+    attributes={
+        "rx_bytes": Attribute(
+            type=cty.NUMBER,
+            required=True,
+            description="Receive bandwidth to reserve, in the unit of the local controllers' "
+            "network capacity (KB per Snooze's configuration).",
+            validators=(_not_negative,),
+        ),
+        "tx_bytes": Attribute(
+            type=cty.NUMBER,
+            required=True,
+            description="Transmit bandwidth to reserve, same unit as `rx_bytes`.",
+            validators=(_not_negative,),
+        ),
+    },
+)
+
+_COMPUTED_NOTE = "Set by Snooze."
+
+VIRTUAL_MACHINE = NestedAttributes(
+    nesting=Nesting.MAP,
+    attributes={
+        "libvirt_template": Attribute(
+            type=cty.STRING,
+            optional=True,
+            requires_replace=True,
+            description="Template mode: a libvirt domain XML document. Its `<name>` must equal the map "
+            "key; Snooze reads `<vcpu>` and `<memory>` (as KiB) from it. Conflicts with `vcpus`, "
+            "`memory` and `image_id`.",
+        ),
+        "vcpus": Attribute(
+            type=cty.NUMBER,
+            optional=True,
+            computed=True,
+            requires_replace=True,
+            use_state_for_unknown=True,
+            description="Parameter mode: number of virtual CPUs (default 1). In template mode, the "
+            "template's `<vcpu>`, as Snooze reports it.",
+            validators=(_whole, _at_least_one),
+        ),
+        "memory": Attribute(
+            type=cty.NUMBER,
+            optional=True,
+            computed=True,
+            requires_replace=True,
+            use_state_for_unknown=True,
+            description="Parameter mode: memory in KiB (default 131072). In template mode, the "
+            "template's `<memory>`, as Snooze reports it.",
+            validators=(_whole, _positive_memory),
+        ),
+        "image_id": Attribute(
+            type=cty.STRING,
+            optional=True,
+            computed=True,
+            requires_replace=True,
+            use_state_for_unknown=True,
+            description="Parameter mode (required there): the disk image to boot, by its id in "
+            "Snooze's image repository (e.g. `debian.qcow2`). In template mode, the image Snooze "
+            "derived from the template's first disk.",
+        ),
+        "network_demand": Attribute(
+            nested=NETWORK_DEMAND,
+            optional=True,
+            computed=True,
+            requires_replace=True,
+            use_state_for_unknown=True,
+            description="Network capacity to reserve for the VM. Default: none (0 and 0).",
+        ),
+        "local_controller_id": Attribute(
+            type=cty.STRING,
+            optional=True,
+            computed=True,
+            description="The local controller (host) that runs the VM. Set it to place the VM on "
+            "that host; changing it live-migrates the VM. Left unset, Snooze chooses.",
+        ),
+        "status": Attribute(
+            type=cty.STRING,
+            computed=True,
+            description="Snooze's status of the VM: `RUNNING`, `PAUSED`, `SHUTDOWN_PENDING`, ...",
+        ),
+        "error_code": Attribute(
+            type=cty.STRING,
+            computed=True,
+            description="Snooze's error code for the VM; `UNKNOWN` when there was no error.",
+        ),
+        "ip_address": Attribute(
+            type=cty.STRING,
+            computed=True,
+            use_state_for_unknown=True,
+            description="The IP address Snooze assigned from its virtual machine subnet.",
+        ),
+        "local_controller_address": Attribute(
+            type=cty.STRING,
+            computed=True,
+            description="Control address (`host:port`) of the local controller running the VM.",
+        ),
+        "group_manager_id": Attribute(
+            type=cty.STRING,
+            computed=True,
+            description="The group manager that manages the VM's host. " + _COMPUTED_NOTE,
+        ),
+        "group_manager_address": Attribute(
+            type=cty.STRING,
+            computed=True,
+            description="Control address (`host:port`) of that group manager.",
+        ),
+    },
+)
+
+VIRTUAL_CLUSTER_SCHEMA = Schema(
+    version=0,
+    block=Block(
+        description="A Snooze virtual cluster: virtual machines started together by one submission "
+        "to the group leader. VMs are keyed by name (Snooze's virtual machine id). Adding or "
+        "removing a VM, or changing its `local_controller_id` (live migration), is done in place; "
+        "changing what a VM is made of replaces the cluster.",
+        attributes={
+            "id": Attribute(
+                type=cty.STRING,
+                computed=True,
+                use_state_for_unknown=True,
+                description="The task id Snooze gave the first submission; stable across updates.",
+            ),
+            "virtual_machines": Attribute(
+                nested=VIRTUAL_MACHINE,
+                required=True,
+                description="The virtual machines, by name. Each uses either template mode "
+                "(`libvirt_template`) or parameter mode (`image_id`, with `vcpus` and `memory`).",
+            ),
+        },
+        blocks={"timeouts": timeouts_block(TIMEOUT_DEFAULTS)},
+    ),
+)
