@@ -38,7 +38,10 @@ def plan_state(
         return None
     if prior is not None and cty.values_equal(prior, proposed, schema.cty_type):
         return prior
-    return _plan_block(schema.block, proposed, config, prior)
+    planned = _plan_block(schema.block, proposed, config, prior)
+    if prior is not None and cty.values_equal(prior, planned, schema.cty_type):
+        return prior
+    return planned
 
 
 def requires_replace_paths(
@@ -81,14 +84,20 @@ def _plan_attributes(
     prior: dict[str, Any] | None,
     object_type: cty.CtyType,
 ) -> dict[str, Any]:
-    changed = prior is None or not cty.values_equal(prior, proposed, object_type)
     planned = dict(proposed)
     for name, attribute in attributes.items():
         configured = _get(config, name)
-        value = proposed.get(name)
+        # Terraform proposes the prior value for an unconfigured computed attribute, except for
+        # nested ones, which it proposes null: take the prior value there too.
+        if attribute.computed and configured is None and planned.get(name) is None:
+            planned[name] = _get(prior, name)
+        value = planned.get(name)
         if attribute.nested is not None and value is not None and value is not cty.UNKNOWN:
             planned[name] = _plan_nested(attribute.nested, value, configured, _get(prior, name))
-        elif changed and attribute.computed and configured is None:
+    if prior is not None and cty.values_equal(prior, planned, object_type):
+        return planned
+    for name, attribute in attributes.items():
+        if attribute.computed and _get(config, name) is None:
             prior_value = _get(prior, name)
             keep = attribute.use_state_for_unknown and prior is not None and prior_value is not None
             planned[name] = prior_value if keep else cty.UNKNOWN
