@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-
 from harness.snooze import PROVIDER_BLOCK, assert_state_matches, fast_emulator
 from harness.terraform import ROOT, Terraform
 from snooze_emulator import Emulator

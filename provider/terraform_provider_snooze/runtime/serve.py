@@ -138,7 +138,8 @@ def serve(
         while not stopped.wait(3600):
             pass
         log.debug("Shutting down")
-        server.stop(grace=None)
+        # A short grace lets the Shutdown reply reach Terraform; the streams end with `stopped`.
+        server.stop(grace=0.5).wait()
     finally:
         listener.close()
     return 0

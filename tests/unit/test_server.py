@@ -1,0 +1,177 @@
+"""The tfplugin6 servicer over a real gRPC channel: concurrency, stopping, errors, upgrades."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from concurrent import futures
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from terraform_provider_snooze.runtime import cty
+from terraform_provider_snooze.runtime._generated import tfplugin6_pb2 as pb
+from terraform_provider_snooze.runtime._generated import tfplugin6_pb2_grpc as pb_grpc
+from terraform_provider_snooze.runtime.interfaces import (
+    ApplyRequest,
+    ApplyResponse,
+    ConfigureRequest,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    Resource,
+)
+from terraform_provider_snooze.runtime.schema import Attribute, Block, Schema
+from terraform_provider_snooze.runtime.server import register_provider_server
+
+SCHEMA = Schema(
+    version=2,
+    block=Block(
+        attributes={
+            "id": Attribute(type=cty.STRING, computed=True),
+            "name": Attribute(type=cty.STRING, required=True),
+            "mode": Attribute(type=cty.STRING, optional=True),
+        }
+    ),
+)
+
+
+class Slow(Resource):
+    type_name = "test_slow"
+    schema = SCHEMA
+    state_upgraders = {
+        0: lambda raw: {**raw, "name": raw.pop("title")},
+        1: lambda raw: {**raw, "mode": raw.get("mode") or "upgraded"},
+    }
+
+    def create(self, request: ApplyRequest, response: ApplyResponse) -> None:
+        assert request.planned_state is not None
+        if request.planned_state["name"] == "boom":
+            raise RuntimeError("kaput")
+        response.state = {**request.planned_state, "id": "half"}  # recorded before the wait
+        request.cancellation.sleep(60)
+        response.state = {**request.planned_state, "id": "done"}
+
+    def read(self, request: ReadRequest, response: ReadResponse) -> None:
+        response.state = request.state
+
+    def update(self, request: ApplyRequest, response: ApplyResponse) -> None:
+        response.state = request.planned_state
+
+    def delete(self, request: ApplyRequest, response: ApplyResponse) -> None:
+        pass
+
+
+class Test(Provider):
+    type_name = "test"
+    schema = Schema(block=Block())
+
+    def configure(self, request: ConfigureRequest) -> Any:
+        return None
+
+    def resources(self) -> list[Resource]:
+        return [Slow()]
+
+
+@pytest.fixture
+def stub(tmp_path: Path) -> Iterator[pb_grpc.ProviderStub]:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    register_provider_server(server, Test)
+    server.add_insecure_port(f"unix:{tmp_path}/s.sock")
+    server.start()
+    with grpc.insecure_channel(f"unix:{tmp_path}/s.sock") as channel:
+        provider = pb_grpc.ProviderStub(channel)
+        provider.ConfigureProvider(pb.ConfigureProvider.Request(config=dynamic({}, Test.schema.cty_type)))
+        yield provider
+    server.stop(None)
+
+
+def dynamic(value: Any, ty: cty.CtyType) -> pb.DynamicValue:
+    return pb.DynamicValue(msgpack=cty.msgpack_codec.encode(value, ty))
+
+
+def apply(stub: pb_grpc.ProviderStub, name: str) -> pb.ApplyResourceChange.Response:
+    planned = {"id": cty.UNKNOWN, "name": name, "mode": None}
+    return stub.ApplyResourceChange(
+        pb.ApplyResourceChange.Request(
+            type_name="test_slow",
+            prior_state=dynamic(None, SCHEMA.cty_type),
+            planned_state=dynamic(planned, SCHEMA.cty_type),
+            config=dynamic({**planned, "id": None}, SCHEMA.cty_type),
+        )
+    )
+
+
+def test_stop_provider_interrupts_waits_and_keeps_serving(stub: pb_grpc.ProviderStub) -> None:
+    results: list[pb.ApplyResourceChange.Response] = []
+    worker = threading.Thread(target=lambda: results.append(apply(stub, "slow")))
+    worker.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    stub.StopProvider(pb.StopProvider.Request())
+    worker.join(timeout=5)
+    assert time.monotonic() - started < 1.0
+    (response,) = results
+    assert [d.summary for d in response.diagnostics] == ["Operation interrupted"]
+    state = cty.msgpack_codec.decode(response.new_state.msgpack, SCHEMA.cty_type)
+    assert state["id"] == "half", "what the operation recorded before the stop is kept"
+    # The server still answers, and later operations are not cancelled.
+    schema = stub.GetProviderSchema(pb.GetProviderSchema.Request())
+    assert "test_slow" in schema.resource_schemas
+
+
+def test_exceptions_become_diagnostics(stub: pb_grpc.ProviderStub) -> None:
+    response = apply(stub, "boom")
+    (diagnostic,) = response.diagnostics
+    assert diagnostic.severity == pb.Diagnostic.ERROR
+    assert "RuntimeError: kaput" in diagnostic.detail
+
+
+def test_unknown_type_and_unoffered_features_answer_with_diagnostics(stub: pb_grpc.ProviderStub) -> None:
+    response = stub.ValidateResourceConfig(pb.ValidateResourceConfig.Request(type_name="test_nope"))
+    assert [d.summary for d in response.diagnostics] == ["Unknown resource type"]
+    for call, request in [
+        (stub.OpenEphemeralResource, pb.OpenEphemeralResource.Request()),
+        (stub.PlanAction, pb.PlanAction.Request()),
+        (stub.LockState, pb.LockState.Request()),
+    ]:
+        assert [d.summary for d in call(request).diagnostics] == ["Feature not supported"]
+    events = list(stub.ListResource(pb.ListResource.Request()))
+    assert events[0].diagnostic[0].summary == "Feature not supported"
+
+
+def test_capabilities_are_in_the_schema_response(stub: pb_grpc.ProviderStub) -> None:
+    capabilities = stub.GetProviderSchema(pb.GetProviderSchema.Request()).server_capabilities
+    assert capabilities.plan_destroy and capabilities.get_provider_schema_optional
+    assert capabilities.move_resource_state
+
+
+def upgrade(
+    stub: pb_grpc.ProviderStub, version: int, raw: dict[str, Any]
+) -> pb.UpgradeResourceState.Response:
+    return stub.UpgradeResourceState(
+        pb.UpgradeResourceState.Request(
+            type_name="test_slow", version=version, raw_state=pb.RawState(json=json.dumps(raw).encode())
+        )
+    )
+
+
+def test_state_upgrades_run_in_order_and_same_version_passes_through(stub: pb_grpc.ProviderStub) -> None:
+    old = upgrade(stub, 0, {"id": "x", "title": "legacy"})
+    assert not old.diagnostics
+    assert cty.msgpack_codec.decode(old.upgraded_state.msgpack, SCHEMA.cty_type) == {
+        "id": "x",
+        "name": "legacy",
+        "mode": "upgraded",
+    }
+    same = upgrade(stub, 2, {"id": "x", "name": "n", "mode": None, "dropped_attribute": 1})
+    assert cty.msgpack_codec.decode(same.upgraded_state.msgpack, SCHEMA.cty_type) == {
+        "id": "x",
+        "name": "n",
+        "mode": None,
+    }
+    newer = upgrade(stub, 3, {"id": "x"})
+    assert [d.summary for d in newer.diagnostics] == ["Resource instance managed by newer provider version"]
