@@ -266,9 +266,9 @@ class Cluster:
             vm = VirtualMachine(facts.name, [float(facts.vcpus), float(facts.memory), rx, tx], xml, image)
         else:
             image_id = template.get("imageId")
-            if not self.config.accept_any_image and image_id not in self.config.images:
-                if self.config.quirks.unknown_image_drops_vm:
-                    return None
+            known = self.config.accept_any_image or image_id in self.config.images
+            if not known and self.config.quirks.unknown_image_drops_vm:
+                return None
             name = template.get("name")
             vcpus, memory = int(template.get("vcpus", 1)), int(template.get("memory", 131072))
             xml = (

@@ -42,7 +42,7 @@ def test_regenerating_the_stubs_gives_identical_files(tmp_path: Path) -> None:
     assert generated == sorted(
         p.name for p in GENERATED.iterdir() if p.name != "__init__.py" and p.suffix in (".py", ".pyi")
     )
-    match, mismatch, errors = filecmp.cmpfiles(fresh, GENERATED, generated, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(fresh, GENERATED, generated, shallow=False)
     assert (mismatch, errors) == ([], []), "run `make proto` and commit the result"
 
 

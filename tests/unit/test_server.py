@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 import pytest
@@ -42,7 +42,7 @@ SCHEMA = Schema(
 class Slow(Resource):
     type_name = "test_slow"
     schema = SCHEMA
-    state_upgraders = {
+    state_upgraders: ClassVar[dict[int, Any]] = {
         0: lambda raw: {**raw, "name": raw.pop("title")},
         1: lambda raw: {**raw, "mode": raw.get("mode") or "upgraded"},
     }

@@ -71,7 +71,7 @@ def _plan_block(
             proposed.get(name),
             _get(config, name),
             _get(prior, name),
-            lambda p, c, pr, b=nested.block: _plan_block(b, p, c, pr),  # type: ignore[misc]
+            lambda p, c, pr, b=nested.block: _plan_block(b, p, c, pr),
             nested.block.cty_type,
         )
     return planned
@@ -172,7 +172,7 @@ def _replace_in_attributes(
                 after,
                 here,
                 paths,
-                lambda b, a, p, n=nested: _replace_in_attributes(n.attributes, b, a, p, paths),  # type: ignore[misc]
+                lambda b, a, p, n=nested: _replace_in_attributes(n.attributes, b, a, p, paths),
             )
 
 
@@ -211,7 +211,7 @@ def _replace_in_collection(
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _get(value: Mapping[str, Any] | None, name: str) -> Any:
+def _get(value: Any, name: str) -> Any:
     if value is None or value is cty.UNKNOWN:
         return None
     return value.get(name)

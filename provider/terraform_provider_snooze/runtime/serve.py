@@ -36,7 +36,7 @@ MAX_MESSAGE_BYTES = 256 << 20
 WORKERS = 32
 
 
-class _Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):  # type: ignore[misc]
+class _Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):
     def __init__(self, shutdown: Callable[[], None]) -> None:
         self._shutdown = shutdown
 
@@ -45,7 +45,7 @@ class _Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):  # type: ign
         return grpc_controller_pb2.Empty()
 
 
-class _Stdio(grpc_stdio_pb2_grpc.GRPCStdioServicer):  # type: ignore[misc]
+class _Stdio(grpc_stdio_pb2_grpc.GRPCStdioServicer):
     """Our output goes to stderr as log lines, so the stream stays open and empty until shutdown."""
 
     def __init__(self, stopped: threading.Event) -> None:
@@ -57,7 +57,7 @@ class _Stdio(grpc_stdio_pb2_grpc.GRPCStdioServicer):  # type: ignore[misc]
         yield from ()
 
 
-class _Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):  # type: ignore[misc]
+class _Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
     """Terraform starts the broker stream but never brokers connections for providers."""
 
     def StartStream(self, request_iterator: Iterator[Any], context: Any) -> Iterator[Any]:

@@ -107,7 +107,7 @@ def _diagnostics_for(error: BaseException, rpc: str) -> Diagnostics:
     return diagnostics
 
 
-class ProviderServer(pb_grpc.ProviderServicer):  # type: ignore[misc]
+class ProviderServer(pb_grpc.ProviderServicer):
     def __init__(self, provider_factory: Callable[[], Provider]) -> None:
         self._provider_factory = provider_factory
         self._provider: Provider | None = None
@@ -233,8 +233,10 @@ class ProviderServer(pb_grpc.ProviderServicer):  # type: ignore[misc]
         configure = ConfigureRequest(config=config, terraform_version=request.terraform_version)
         provider_data = provider.configure(configure)
         if not configure.diagnostics.has_errors:
-            for item in (*self._resources.values(), *self._data_sources.values()):
-                item.configure(provider_data)
+            for resource in self._resources.values():
+                resource.configure(provider_data)
+            for data_source in self._data_sources.values():
+                data_source.configure(provider_data)
             self._configured = True
         return pb.ConfigureProvider.Response(diagnostics=toproto.diagnostics(configure.diagnostics))
 
@@ -533,7 +535,7 @@ def _unsupported_diagnostics(feature: str) -> list[pb.Diagnostic]:
     return toproto.diagnostics(diagnostics)
 
 
-def _unsupported(response_type: type[Message], feature: str) -> Message:
+def _unsupported(response_type: Callable[..., Message], feature: str) -> Message:
     return response_type(diagnostics=_unsupported_diagnostics(feature))
 
 

@@ -84,7 +84,7 @@ def _attribute(name: str, attribute: Attribute) -> pb.Schema.Attribute:
 def _object(nested: NestedAttributes) -> pb.Schema.Object:
     return pb.Schema.Object(
         attributes=[_attribute(name, a) for name, a in nested.attributes.items()],
-        nesting=nested.nesting.value,
+        nesting=pb.Schema.Object.NestingMode.Value(nested.nesting.name),
     )
 
 
@@ -92,7 +92,7 @@ def _nested_block(name: str, nested: NestedBlock) -> pb.Schema.NestedBlock:
     return pb.Schema.NestedBlock(
         type_name=name,
         block=_block(nested.block),
-        nesting=nested.nesting.value,
+        nesting=pb.Schema.NestedBlock.NestingMode.Value(nested.nesting.name),
         min_items=nested.min_items,
         max_items=nested.max_items,
     )

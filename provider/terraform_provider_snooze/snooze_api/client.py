@@ -352,15 +352,17 @@ class SnoozeClient:
         backoff: Backoff | None = None,
     ) -> None:
         """Destroys the VM, retrying while its group manager answers `false` because it is busy."""
-        waited = 0.0
-        for waited in (backoff or Backoff(first=0.5, cap=5.0)).until(deadline, self.sleep, self.clock):
+        started = self.clock()
+        for _ in (backoff or Backoff(first=0.5, cap=5.0)).until(deadline, self.sleep, self.clock):
             metadata = self.locate(vm_id, last_known)
             if metadata is None or metadata.status == "SHUTDOWN_PENDING":
                 return
             if self.destroy_virtual_machine(metadata.location):
                 return
             last_known = metadata.location
-        raise SnoozeTimeoutError(f"the destruction of {vm_id}", waited, "its group manager stayed busy")
+        raise SnoozeTimeoutError(
+            f"the destruction of {vm_id}", self.clock() - started, "its group manager stayed busy"
+        )
 
     def wait_until_gone(
         self,
@@ -370,13 +372,13 @@ class SnoozeClient:
         deadline: float,
         backoff: Backoff | None = None,
     ) -> None:
-        waited, status = 0.0, "unknown"
-        for waited in (backoff or Backoff(first=0.5, cap=5.0)).until(deadline, self.sleep, self.clock):
+        started, status = self.clock(), "unknown"
+        for _ in (backoff or Backoff(first=0.5, cap=5.0)).until(deadline, self.sleep, self.clock):
             metadata = self.locate(vm_id, last_known)
             if metadata is None:
                 return
             status, last_known = metadata.status, metadata.location
-        raise SnoozeTimeoutError(f"{vm_id} to disappear", waited, f"it is still {status}")
+        raise SnoozeTimeoutError(f"{vm_id} to disappear", self.clock() - started, f"it is still {status}")
 
     # -- migration (spec 6.4) ------------------------------------------------------------------------
 
@@ -413,8 +415,8 @@ class SnoozeClient:
                 f"Snooze has no local controller {destination_id!r} to migrate {vm_id} to"
             )
         requested_at: float | None = None
-        waited, where = 0.0, "unknown"
-        for waited in (backoff or Backoff(first=0.5, cap=5.0)).until(deadline, self.sleep, self.clock):
+        started, where = self.clock(), "unknown"
+        for _ in (backoff or Backoff(first=0.5, cap=5.0)).until(deadline, self.sleep, self.clock):
             metadata = self.locate(vm_id, last_known)
             if metadata is None:
                 raise SnoozeError(f"{vm_id} disappeared from Snooze while it was being migrated")
@@ -431,7 +433,7 @@ class SnoozeClient:
                     )
                 requested_at = self.clock()
         raise SnoozeTimeoutError(
-            f"the migration of {vm_id} to {destination_id}", waited, f"it is still on {where}"
+            f"the migration of {vm_id} to {destination_id}", self.clock() - started, f"it is still on {where}"
         )
 
     # -- hosts (spec 6.6) ----------------------------------------------------------------------------
