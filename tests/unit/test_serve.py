@@ -6,10 +6,12 @@ import base64
 import datetime
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,18 +88,26 @@ def start(tmp_path: Path, tls: bool = True, **env: str) -> Plugin:
 
 
 @pytest.fixture
-def plugin(tmp_path: Path) -> Iterator[Plugin]:
-    running = start(tmp_path)
+def socket_dir() -> Iterator[Path]:
+    """Short: a unix socket path must fit in 107 bytes, and pytest's temporary paths are long."""
+    directory = Path(tempfile.mkdtemp(prefix="tp-", dir="/tmp"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def plugin(socket_dir: Path) -> Iterator[Plugin]:
+    running = start(socket_dir)
     yield running
     running.process.kill()
     running.process.wait()
 
 
-def test_handshake_line_and_private_socket(plugin: Plugin, tmp_path: Path) -> None:
+def test_handshake_line_and_private_socket(plugin: Plugin, socket_dir: Path) -> None:
     core, version, network, address, protocol, certificate = plugin.fields
     assert (core, version, network, protocol) == ("1", "6", "unix", "grpc")
     socket_path = Path(address)
-    assert socket_path.parent.parent == tmp_path
+    assert socket_path.parent.parent == socket_dir
     assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(socket_path.stat().st_mode) == 0o600
     assert len(certificate) > 50 and not certificate.endswith("=")
@@ -120,8 +130,8 @@ def test_tls_health_and_prompt_shutdown(plugin: Plugin) -> None:
     assert not Path(plugin.fields[3]).exists(), "the socket directory is removed"
 
 
-def test_plaintext_without_client_certificate(tmp_path: Path) -> None:
-    plugin = start(tmp_path, tls=False)
+def test_plaintext_without_client_certificate(socket_dir: Path) -> None:
+    plugin = start(socket_dir, tls=False)
     try:
         assert plugin.fields[5] == ""
         with plugin.channel() as channel:
@@ -155,8 +165,8 @@ def test_version_needs_no_cookie() -> None:
     assert result.stdout.strip() == f"terraform-provider-snooze {__version__}"
 
 
-def test_logs_are_hclog_json_lines_at_the_level_terraform_asks(tmp_path: Path) -> None:
-    plugin = start(tmp_path, TF_LOG="INFO", TF_LOG_PROVIDER_SNOOZE="DEBUG")
+def test_logs_are_hclog_json_lines_at_the_level_terraform_asks(socket_dir: Path) -> None:
+    plugin = start(socket_dir, TF_LOG="INFO", TF_LOG_PROVIDER_SNOOZE="DEBUG")
     plugin.process.send_signal(signal.SIGTERM)
     _, stderr = plugin.process.communicate(timeout=10)
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
@@ -166,7 +176,7 @@ def test_logs_are_hclog_json_lines_at_the_level_terraform_asks(tmp_path: Path) -
     datetime.datetime.strptime(entry["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
     assert len(entry["@timestamp"].split(".")[1]) == 7  # six digits and the Z go-plugin expects
 
-    quiet = start(tmp_path, TF_LOG="WARN")
+    quiet = start(socket_dir, TF_LOG="WARN")
     quiet.process.send_signal(signal.SIGTERM)
     _, stderr = quiet.process.communicate(timeout=10)
     assert not [line for line in stderr.splitlines() if '"@level": "debug"' in line]
@@ -209,3 +219,18 @@ def test_debug_mode_prints_a_reattach_line(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)  # debug mode is stopped by hand
         assert process.wait(timeout=5) == 0
+
+
+def test_falls_back_to_tcp_when_the_socket_path_is_too_long(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    plugin = start(deep)
+    try:
+        _, _, network, address, _, _ = plugin.fields
+        assert network == "tcp" and address.startswith("127.0.0.1:")
+        with plugin.channel() as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            assert health.Check(health_pb2.HealthCheckRequest(service="plugin"), timeout=5).status == 1
+    finally:
+        plugin.process.kill()
+        plugin.process.wait()

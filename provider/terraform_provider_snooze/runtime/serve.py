@@ -83,6 +83,7 @@ def serve(
 ) -> int:
     """Serves until Terraform calls Shutdown (or SIGTERM); returns the exit code."""
     stopped = threading.Event()
+    _install_signal_handlers(stopped, debug)
     protocol_version = handshake.negotiate_protocol_version()
     client_certificate = None if debug else os.environ.get("PLUGIN_CLIENT_CERT")
     server = grpc.server(
@@ -117,9 +118,7 @@ def serve(
         def bind(address: str) -> int:
             return int(server.add_insecure_port(address))
 
-    listener = (
-        transport.listen_unix(bind) if transport.unix_sockets_available() else transport.listen_tcp(bind)
-    )
+    listener = _listen(bind)
     try:
         server.start()
         if debug:
@@ -143,6 +142,15 @@ def serve(
     finally:
         listener.close()
     return 0
+
+
+def _listen(bind: transport.BindFunction) -> transport.Listener:
+    if transport.unix_sockets_available():
+        try:
+            return transport.listen_unix(bind)
+        except OSError as error:  # e.g. a socket path beyond the 107-byte limit
+            log.warning("Cannot listen on a unix socket (%s); using TCP on 127.0.0.1", error)
+    return transport.listen_tcp(bind)
 
 
 def _write_handshake(line: str) -> None:

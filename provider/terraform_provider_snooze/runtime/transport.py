@@ -40,6 +40,9 @@ def listen_unix(bind: BindFunction, environ: Mapping[str, str] | None = None) ->
     parent = env.get("PLUGIN_UNIX_SOCKET_DIR") or None
     directory = tempfile.mkdtemp(prefix="terraform-provider-", dir=parent)  # mode 0700
     path = os.path.join(directory, "plugin.sock")
+    if len(path.encode()) > 107:  # sun_path is 108 bytes with its terminating NUL
+        shutil.rmtree(directory, ignore_errors=True)
+        raise OSError(f"unix socket path too long ({len(path)} bytes): {path}")
     previous = os.umask(0o177)  # the socket is created 0600, never briefly wider
     try:
         bound = _bind(bind, f"unix:{path}")
