@@ -1,6 +1,8 @@
 """cty, Terraform's type system: types, values, and their msgpack and JSON encodings."""
 
-from . import json_codec, msgpack_codec
+from typing import Any
+
+from . import msgpack_codec
 from .msgpack_codec import CtyDecodeError
 from .path import AttributePath
 from .types import (
@@ -58,3 +60,12 @@ __all__ = [
     "type_to_json_bytes",
     "values_equal",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The JSON codec is for stored state only (upgrades, moves): not loaded at start-up.
+    if name == "json_codec":
+        from . import json_codec
+
+        return json_codec
+    raise AttributeError(name)
