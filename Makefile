@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 ROOT := $(abspath .)
 PROTO_OUT := provider/terraform_provider_snooze/runtime/_generated
 
-.PHONY: venv engines test lint typecheck unit proto bench docs demo install uninstall clean
+.PHONY: venv engines test lint typecheck proto bench docs demo demo-stop install uninstall clean
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,38 @@ proto: venv
 bench: venv
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/emulator_throughput.py
+
+install: venv
+	$(BIN)/terraform-provider-snooze install
+
+uninstall: venv
+	$(BIN)/terraform-provider-snooze install --uninstall
+
+# The demo: an emulator on the documented ports, the provider in a local mirror, the quickstart.
+DEMO := .demo
+DEMO_TF := cd $(DEMO)/quickstart && TF_CLI_CONFIG_FILE=$(ROOT)/$(DEMO)/terraformrc CHECKPOINT_DISABLE=1 $(ROOT)/$(BIN)/terraform
+
+demo: venv $(VENV)/bin/terraform
+	@mkdir -p $(DEMO)
+	@if [ -f $(DEMO)/emulator.pid ] && kill -0 $$(cat $(DEMO)/emulator.pid) 2>/dev/null; then \
+		echo "snooze-emulator is already running"; \
+	else \
+		$(BIN)/snooze-emulator > $(DEMO)/emulator.log 2>&1 & echo $$! > $(DEMO)/emulator.pid; \
+		for i in $$(seq 100); do grep -q ready $(DEMO)/emulator.log && break; sleep 0.1; done; \
+		grep ready $(DEMO)/emulator.log || { cat $(DEMO)/emulator.log; exit 1; }; \
+	fi
+	@$(BIN)/terraform-provider-snooze install --plugin-dir $(ROOT)/$(DEMO)/plugins > /dev/null
+	@printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(ROOT)/$(DEMO)/plugins" > $(DEMO)/terraformrc
+	@rm -rf $(DEMO)/quickstart && cp -r examples/quickstart $(DEMO)/quickstart
+	$(DEMO_TF) init -input=false -no-color > /dev/null
+	$(DEMO_TF) apply -auto-approve -input=false
+	@echo
+	@echo "The VMs run on the emulator (pid $$(cat $(DEMO)/emulator.pid), control API http://127.0.0.1:5099/state)."
+	@echo "Try: cd $(DEMO)/quickstart && TF_CLI_CONFIG_FILE=$(ROOT)/$(DEMO)/terraformrc ../../$(BIN)/terraform plan"
+	@echo "Stop the emulator with: make demo-stop"
+
+demo-stop:
+	@if [ -f $(DEMO)/emulator.pid ]; then kill $$(cat $(DEMO)/emulator.pid) 2>/dev/null || true; rm -f $(DEMO)/emulator.pid; echo "snooze-emulator stopped"; fi
 
 clean:
 	rm -rf $(VENV) $(TF16_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -26,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE.strip())
         return 0
     if args and args[0] == "install":
-        from .install import main as install_main  # type: ignore[import-not-found,unused-ignore]
+        from .install import main as install_main
 
-        return int(install_main(args[1:]))
+        return install_main(args[1:])
     debug = args == ["--debug"]
     if args and not debug:
         print(f"unknown arguments: {' '.join(args)}\n\n{USAGE.strip()}", file=sys.stderr)
