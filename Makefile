@@ -50,6 +50,9 @@ proto: venv
 		--python_out=provider --pyi_out=provider --grpc_python_out=provider \
 		$(addprefix terraform_provider_snooze/runtime/_generated/,$(notdir $(wildcard proto/*.proto)))
 
+docs: venv
+	$(BIN)/python -m terraform_provider_snooze.docs --root $(ROOT)
+
 bench: venv
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/emulator_throughput.py
