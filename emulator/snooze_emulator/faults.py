@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 __all__ = ["KINDS", "Fault", "Faults"]
 
-KINDS = ("http500", "delay", "drop", "false")
+KINDS = ("http500", "delay", "drop", "false", "null")
 
 
 @dataclass
 class Fault:
-    kind: str  # http500: a Java exception; delay: answer late; drop: close the connection; false: refuse
+    # http500: a Java exception; delay: answer late; drop: close the connection; false: refuse;
+    # null: the Java method returned null (204 for GET, an empty 200 for POST)
+    kind: str
     remaining: int
     seconds: float = 0.0
 

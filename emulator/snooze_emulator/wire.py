@@ -201,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.kind == "false":
                 self._send(200, b"false", "application/json")
                 return
+            if fault.kind == "null":
+                self._reply(verb, None)
+                return
             if fault.kind == "delay":
                 time.sleep(fault.seconds)
         try:

@@ -27,6 +27,8 @@ __all__ = ["SnoozeSession", "snooze_errors"]
 
 log = logging.getLogger("terraform_provider_snooze")
 
+PROGRESS_PROBE_LIMIT = 20  # beyond that many VMs, progress is not probed VM by VM
+
 _SUMMARIES: list[tuple[type[SnoozeError], str]] = [
     (SnoozeUnreachableError, "Snooze is unreachable"),
     (NoGroupLeaderError, "Snooze has no group leader yet"),
@@ -70,23 +72,37 @@ class SnoozeSession:
         )
 
     def wait_for_virtual_cluster(
-        self, task_id: str, deadline: float, expected: int
+        self, task_id: str, deadline: float, names: list[str]
     ) -> VirtualClusterResponse:
+        """Waits for the one-shot result, logging at INFO how many VMs already run."""
+
         def progress(waited: float) -> None:
+            running = self._count_running(names) if len(names) <= PROGRESS_PROBE_LIMIT else "some"
             log.info(
-                "Waiting for Snooze to start %d virtual machine(s): 0 of %d running so far (task %s, %.0f s)",
-                expected,
-                expected,
+                "Waiting for Snooze (task %s, %.0f s): %s of %d virtual machine(s) running",
                 task_id,
                 waited,
+                running,
+                len(names),
             )
 
         result = self.client.wait_for_virtual_cluster_response(
             task_id, deadline=deadline, backoff=self.backoff, on_wait=progress
         )
         running = sum(vm.status == "RUNNING" for vm in result.virtual_machines)
-        log.info("Snooze answered task %s: %d of %d virtual machine(s) running", task_id, running, expected)
+        log.info("Snooze answered task %s: %d of %d virtual machine(s) running", task_id, running, len(names))
         return result
+
+    def _count_running(self, names: list[str]) -> int:
+        """Snooze starts VMs before its leader collects the result: discovery already sees them."""
+        count = 0
+        for name in names:
+            try:
+                found = self.client.discover_virtual_machine(name)
+            except SnoozeError:
+                continue
+            count += found is not None
+        return count
 
     def locate(self, name: str, last_known: VirtualMachineLocation | None) -> VirtualMachineMetaData | None:
         return self.client.locate(name, last_known)

@@ -23,7 +23,8 @@ provider "snooze" {
 
 
 def fast_emulator(**overrides: Any) -> Emulator:
-    return Emulator(EmulatorConfig(base_port=0, timing=FAST, **overrides))
+    """An emulator on free ports with short delays (still asynchronous, like Snooze)."""
+    return Emulator(EmulatorConfig(**{"base_port": 0, "timing": FAST, **overrides}))
 
 
 def vms_in_state(tf: Terraform) -> dict[str, dict[str, Any]]:

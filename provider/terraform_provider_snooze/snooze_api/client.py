@@ -299,9 +299,8 @@ class SnoozeClient:
         )
         data = reply.json(url)
         if data is None:
-            raise SnoozeProtocolError(
-                f"{url} answered nothing for virtual machine {location.virtual_machine_id}"
-            )
+            # A node that is not acting as a group manager (e.g. one just elected leader) answers null.
+            raise SnoozeRejectedError(f"{url} is not acting as a group manager: it answered nothing")
         return VirtualMachineMetaData.from_json(data)
 
     def discover_virtual_machine(self, vm_id: str) -> VirtualMachineDiscovery | None:
@@ -322,8 +321,8 @@ class SnoozeClient:
                 metadata = self.get_virtual_machine_metadata(last_known)
                 if not metadata.is_gone:
                     return metadata
-            except SnoozeUnreachableError:
-                pass  # that group manager is down: its VMs are reassigned; discovery finds them
+            except (SnoozeUnreachableError, SnoozeRejectedError):
+                pass  # that group manager is down or changed role: discovery finds where the VM went
         found = self.discover_virtual_machine(vm_id)
         if found is None or not found.group_manager_address.known:
             return None

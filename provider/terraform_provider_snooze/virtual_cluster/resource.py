@@ -20,6 +20,7 @@ from ..runtime.interfaces import (
     Cancellation,
     ImportRequest,
     ImportResponse,
+    OperationCancelled,
     PlanRequest,
     PlanResponse,
     ReadRequest,
@@ -27,11 +28,11 @@ from ..runtime.interfaces import (
     Resource,
     ValidateRequest,
 )
-from ..snooze_api import VirtualMachineMetaData
+from ..snooze_api import SnoozeTimeoutError, VirtualMachineMetaData
 from ..snooze_calls import SnoozeSession, snooze_errors
 from .config import VMS, check_virtual_machines, template_for
 from .schema import TIMEOUT_DEFAULTS, VIRTUAL_CLUSTER_SCHEMA
-from .state import location_of, vm_state
+from .state import PENDING, location_of, pending_vm_state, vm_state
 
 __all__ = ["VirtualClusterResource"]
 
@@ -153,10 +154,19 @@ class VirtualClusterResource(Resource):
         response.state = state
         try:
             with snooze_errors():
-                result = session.wait_for_virtual_cluster(task_id, deadline, expected=len(vms))
-        except Exception:
-            # The result may still come: record every VM Snooze already runs, then report.
-            self._record_found(session, vms, state)
+                result = session.wait_for_virtual_cluster(task_id, deadline, list(vms))
+        except (DiagnosticError, OperationCancelled) as error:
+            # The result may still come: keep track of every VM, running or not yet.
+            found = self._record_found(session, vms, state)
+            if isinstance(error.__cause__, SnoozeTimeoutError):
+                raise DiagnosticError(
+                    "Timed out waiting for Snooze",
+                    f"Snooze had not answered task {task_id} when the create timeout ran out. "
+                    + "; ".join(f"{name}: {status}" for name, status in sorted(found.items()))
+                    + ". VMs still PENDING are kept in state and found by name at the next refresh. "
+                    "Raise timeouts.create if Snooze is just slow (its group leader collects results "
+                    "every 10 s by default), or check the group leader's log.",
+                ) from error
             raise
         if result.error_code:
             raise DiagnosticError(
@@ -204,8 +214,11 @@ class VirtualClusterResource(Resource):
             return metadata
         return metadata if current.is_gone else current
 
-    def _record_found(self, session: SnoozeSession, vms: dict[str, Any], state: dict[str, Any]) -> None:
-        pending = []
+    def _record_found(
+        self, session: SnoozeSession, vms: dict[str, Any], state: dict[str, Any]
+    ) -> dict[str, str]:
+        """Records each VM as Snooze has it now, or as PENDING; returns their statuses."""
+        statuses = {}
         for name, vm in vms.items():
             try:
                 with snooze_errors():
@@ -214,10 +227,11 @@ class VirtualClusterResource(Resource):
                 metadata = None
             if metadata is not None:
                 state["virtual_machines"][name] = vm_state(metadata, vm)
+                statuses[name] = metadata.status
             else:
-                pending.append(name)
-        if pending:
-            log.warning("Snooze has not started %s yet", ", ".join(sorted(pending)))
+                state["virtual_machines"][name] = pending_vm_state(vm)
+                statuses[name] = PENDING
+        return statuses
 
     # -- read ----------------------------------------------------------------------------------------
 

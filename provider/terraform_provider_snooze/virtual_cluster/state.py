@@ -9,9 +9,28 @@ from typing import Any
 from ..runtime import cty
 from ..snooze_api import NetworkAddress, VirtualMachineLocation, VirtualMachineMetaData
 
-__all__ = ["location_of", "vm_state"]
+__all__ = ["PENDING", "location_of", "pending_vm_state", "vm_state"]
 
 UNSET = "UNKNOWN"  # Snooze's default for every string it has no value for
+PENDING = "PENDING"  # ours: submitted, but Snooze has not said where it runs yet
+
+_COMPUTED = (
+    "status",
+    "error_code",
+    "ip_address",
+    "local_controller_id",
+    "local_controller_address",
+    "group_manager_id",
+    "group_manager_address",
+)
+
+
+def pending_vm_state(planned: dict[str, Any]) -> dict[str, Any]:
+    """A VM submitted but not reported yet: kept in state so that it is never lost."""
+    state = {name: (None if value is cty.UNKNOWN else value) for name, value in planned.items()}
+    state.update(dict.fromkeys(_COMPUTED))
+    state["status"] = PENDING
+    return state
 
 
 def vm_state(metadata: VirtualMachineMetaData, prior: dict[str, Any] | None) -> dict[str, Any]:
