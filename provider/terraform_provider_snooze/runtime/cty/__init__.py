@@ -1,5 +1,6 @@
 """cty, Terraform's type system: types, values, and their msgpack and JSON encodings."""
 
+import importlib
 from typing import Any
 
 from . import msgpack_codec
@@ -65,7 +66,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The JSON codec is for stored state only (upgrades, moves): not loaded at start-up.
     if name == "json_codec":
-        from . import json_codec
-
-        return json_codec
+        return importlib.import_module(f"{__name__}.json_codec")
     raise AttributeError(name)
