@@ -1,0 +1,188 @@
+"""VM lifecycle, migration, failover, faults and the control plane (spec 6.2-6.4, 1.3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import metadata, post, run, start, submit, template, wait_for
+from snooze_emulator import Emulator, Timing
+
+
+def gm_url(vm: dict[str, object]) -> str:
+    address = vm["groupManagerControlDataAddress"]
+    assert isinstance(address, dict)
+    return f"http://{address['address']}:{address['port']}"
+
+
+@pytest.mark.parametrize(
+    ("steps", "final"),
+    [
+        ([("suspend", True, "PAUSED"), ("suspend", False, "PAUSED"), ("resume", True, "RUNNING")], "RUNNING"),
+        ([("reboot", True, "RUNNING"), ("resume", False, "RUNNING")], "RUNNING"),
+        ([("shutdown", True, "SHUTDOWN_PENDING"), ("shutdown", True, "SHUTDOWN_PENDING")], "OFFLINE"),
+        ([("destroy", True, "SHUTDOWN_PENDING")], "OFFLINE"),
+    ],
+)
+def test_lifecycle_commands(steps: list[tuple[str, bool, str]], final: str) -> None:
+    emu = start(timing=Timing(collection_delay=0.1, removal_delay=0.5))
+    try:
+        (vm,) = run(emu, template("a"))
+        location = vm["virtualMachineLocation"]
+        for command, accepted, status in steps:
+            answer = post(f"{gm_url(vm)}/groupmanager?{command}VirtualMachine", location)
+            assert answer.text == ("true" if accepted else "false"), command
+            assert metadata(emu, location)["status"] == status
+        wait_for(lambda: metadata(emu, location)["status"] == final)
+    finally:
+        emu.stop()
+
+
+def test_bootstrap_commands_take_the_raw_vm_id(emu: Emulator) -> None:
+    (vm,) = run(emu, template("a"))
+    assert post(f"{emu.bootstrap_url}/bootstrap?destroyVirtualMachine", raw="ghost").text == "false"
+    assert post(f"{emu.bootstrap_url}/bootstrap?suspendVirtualMachine", raw="a").text == "true"
+    assert metadata(emu, vm["virtualMachineLocation"])["status"] == "PAUSED"
+
+
+def test_a_group_manager_busy_migrating_refuses_commands() -> None:
+    emu = start(timing=Timing(collection_delay=0.1, migration_delay=1.0, removal_delay=0.1))
+    try:
+        (vm,) = run(emu, template("a"))
+        location = vm["virtualMachineLocation"]
+        target = next(h for h in emu.hosts() if h["id"] != location["localControllerId"])
+        order = {
+            "sourceVirtualMachineLocation": location,
+            "destinationVirtualMachineLocation": {"localControllerId": target["id"]},
+            "destinationHypervisorSettings": None,
+            "migrated": False,
+        }
+        assert post(f"{emu.group_leader_url}/groupmanager?migrateVirtualMachine", order).text == "true"
+        assert post(f"{gm_url(vm)}/groupmanager?destroyVirtualMachine", location).text == "false"
+    finally:
+        emu.stop()
+
+
+def test_failover_moves_the_leader_loses_pending_results_and_keeps_vms() -> None:
+    emu = start(group_managers=3, timing=Timing(collection_delay=1.0, removal_delay=0.1))
+    try:
+        old = httpx.get(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription").json()
+        first = submit(emu, template("survivor"))
+        wait_for(lambda: any(vm["status"] == "RUNNING" for vm in emu.vms()))
+        pending = submit(emu, template("lost"))
+        emu.fail_over()
+        new = httpx.get(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription").json()
+        assert new["id"] != old["id"]
+        assert (
+            new["listenSettings"]["controlDataAddress"]["port"]
+            != old["listenSettings"]["controlDataAddress"]["port"]
+        )
+        leader = f"http://127.0.0.1:{new['listenSettings']['controlDataAddress']['port']}"
+        for task_id in (first, pending):
+            assert post(f"{leader}/groupmanager?getVirtualClusterResponse", raw=task_id).content == b""
+        found = post(f"{leader}/groupmanager?discoverVirtualMachine", raw="survivor").json()
+        assert found["localControllerId"] in {h["id"] for h in emu.hosts()}
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(
+                f"http://127.0.0.1:{old['listenSettings']['controlDataAddress']['port']}/groupmanager?getLocalControllerList"
+            )
+    finally:
+        emu.stop()
+
+
+def test_a_host_going_down_takes_its_vms(emu: Emulator) -> None:
+    (vm,) = run(emu, template("a"))
+    emu.take_down(vm["virtualMachineLocation"]["localControllerId"])
+    assert emu.vms() == []
+    assert (
+        len(
+            httpx.get(f"{emu.group_leader_url}/groupmanager?getLocalControllerList").json()[
+                "localControllers"
+            ]
+        )
+        == 2
+    )
+
+
+@pytest.mark.parametrize("kind", ["http500", "false", "drop", "null", "delay"])
+def test_faults_hit_only_the_next_calls(emu: Emulator, kind: str) -> None:
+    url = f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription"
+    emu.inject_fault("getGroupLeaderDescription", kind, count=2, seconds=0.3)
+    for _ in range(2):
+        if kind == "drop":
+            with pytest.raises(httpx.TransportError):
+                httpx.get(url)
+            continue
+        answer = httpx.get(url)
+        expected = {"http500": 500, "false": 200, "null": 204, "delay": 200}[kind]
+        assert answer.status_code == expected
+    assert httpx.get(url).json()["listenSettings"]
+
+
+def test_control_api(emu: Emulator) -> None:
+    run(emu, template("a"), template("b"))
+    admin = emu.admin_url
+    assert sorted(
+        vm["virtualMachineLocation"]["virtualMachineId"] for vm in httpx.get(f"{admin}/vms").json()
+    ) == ["a", "b"]
+    assert len(httpx.get(f"{admin}/hosts").json()) == 3
+    assert httpx.get(f"{admin}/quirks").json()["one_shot_results"] is True
+    assert httpx.post(f"{admin}/quirks", json={"one_shot_results": False}).json()["one_shot_results"] is False
+    httpx.post(f"{admin}/vms/a/destroy").raise_for_status()
+    target = httpx.get(f"{admin}/hosts").json()[2]["id"]
+    httpx.post(f"{admin}/vms/b/migrate", json={"localControllerId": target}).raise_for_status()
+    state = httpx.get(f"{admin}/state").json()
+    assert [vm["virtualMachineLocation"]["localControllerId"] for vm in state["vms"]] == [target]
+    httpx.post(
+        f"{admin}/faults", json={"method": "getLocalControllerList", "kind": "http500"}
+    ).raise_for_status()
+    assert httpx.get(f"{emu.group_leader_url}/groupmanager?getLocalControllerList").status_code == 500
+    assert httpx.post(f"{admin}/faults", json={"method": "x", "kind": "nonsense"}).status_code == 400
+    old = state["groupLeaderId"]
+    assert httpx.post(f"{admin}/failover").json()["groupLeaderId"] != old
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_cli_prints_one_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "snooze.toml"
+    config.write_text(
+        'group_managers = 3\nlocal_controllers = 4\nplacement = "FirstFit"\n[timing]\ncollection_delay = 0.1\n'
+    )
+    base = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "snooze-emulator"),
+            "--config",
+            str(config),
+            "--base-port",
+            "0",
+            "--admin-port",
+            str(base),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert (
+            line.startswith("snooze-emulator ready: bootstrap http://127.0.0.1:")
+            and "4 local controllers" in line
+        )
+        assert len(json.loads(httpx.get(f"http://127.0.0.1:{base}/hosts").content)) == 4
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
