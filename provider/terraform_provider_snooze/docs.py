@@ -1,7 +1,8 @@
 """Registry documentation for this provider, generated from its schemas and examples/.
 
-python -m terraform_provider_snooze.docs            write docs/
-python -m terraform_provider_snooze.docs --check    exit 1 if docs/ is stale
+python -m terraform_provider_snooze.docs                 write docs/
+python -m terraform_provider_snooze.docs --check         exit 1 and name the stale pages
+python -m terraform_provider_snooze.docs --out DIR       write (or check) DIR instead of docs/
 """
 
 from __future__ import annotations
@@ -76,11 +77,13 @@ def render_all(root: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m terraform_provider_snooze.docs")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the project root (holds examples/)")
+    parser.add_argument("--out", type=Path, help="where the pages go (default: ROOT/docs)")
     parser.add_argument("--check", action="store_true", help="report stale pages instead of writing them")
     args = parser.parse_args(argv)
+    out: Path = args.out or args.root / "docs"
     stale = []
     for relative, content in render_all(args.root).items():
-        target = args.root / "docs" / relative
+        target = out / relative
         if target.exists() and target.read_text() == content:
             continue
         stale.append(relative)
@@ -88,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content)
     if args.check and stale:
-        print(f"docs/ is stale ({', '.join(stale)}): run `make docs`", file=sys.stderr)
+        for relative in stale:
+            print(f"stale: {out / relative}", file=sys.stderr)
+        print("run `make docs` to regenerate", file=sys.stderr)
         return 1
+    for relative in stale:
+        print(f"wrote {out / relative}")
     return 0
 
 

@@ -43,6 +43,8 @@ def render_page(page: Page) -> str:
     out = ["---", f'page_title: "{title}"', 'subcategory: ""', "description: |-"]
     out += [f"  {line}" if line else "" for line in (description.splitlines() or [""])]
     out += ["---", "", f"# {heading}", "", description, ""]
+    if page.schema.block.deprecation_message.strip():
+        out += [f"~> **Deprecated** {page.schema.block.deprecation_message.strip()}", ""]
     if page.notes:
         out += [page.notes.strip(), ""]
     if page.example:
@@ -79,18 +81,18 @@ def _attribute_groups(
         line = f"- `{name}` ({_attribute_kind(attribute)}) {_describe(attribute)}"
         if attribute.nested is not None:
             line += f" (see [below for nested schema](#nestedatt--{anchor}))"
-            nested += _nested_section(f"nestedatt--{anchor}", anchor, attribute.nested.attributes, {}, nested)
+            nested += _nested_section(f"nestedatt--{anchor}", anchor, attribute.nested.attributes, {})
         groups[group].append(line.rstrip())
     for name, block in sorted(blocks.items()):
         anchor = f"{parent}--{name}" if parent else name
         required = block.min_items > 0
         line = (
-            f"- `{name}` ({_block_kind(block)}) {block.block.description.strip()}"
+            f"- `{name}` ({_block_kind(block)}) {_deprecated(block.block.deprecation_message, block.block.description)}"
             f" (see [below for nested schema](#nestedblock--{anchor}))"
         )
         groups["Required" if required else "Optional"].append(line)
         nested += _nested_section(
-            f"nestedblock--{anchor}", anchor, block.block.attributes, block.block.blocks, nested
+            f"nestedblock--{anchor}", anchor, block.block.attributes, block.block.blocks
         )
     out: list[str] = []
     for group, lines in groups.items():
@@ -104,7 +106,6 @@ def _nested_section(
     path: str,
     attributes: Mapping[str, Attribute],
     blocks: Mapping[str, NestedBlock],
-    nested: list[str],
 ) -> list[str]:
     inner: list[str] = []
     body = _attribute_groups(attributes, blocks, path, inner, level=0)
@@ -121,9 +122,13 @@ def _describe(attribute: Attribute) -> str:
     text = attribute.description.strip()
     if attribute.requires_replace:
         text += " Changing this forces a replacement."
-    if attribute.deprecation_message:
-        text = f"**Deprecated** {attribute.deprecation_message.strip()} {text}"
-    return text
+    return _deprecated(attribute.deprecation_message, text)
+
+
+def _deprecated(message: str, description: str) -> str:
+    if not message.strip():
+        return description.strip()
+    return f"**Deprecated** {message.strip()} {description.strip()}".rstrip()
 
 
 def _attribute_kind(attribute: Attribute) -> str:
