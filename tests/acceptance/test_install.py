@@ -60,3 +60,28 @@ def test_install_into_the_implied_mirror_then_init_offline(tmp_path: Path, versi
     assert removed.returncode == 0
     assert not package.exists()
     assert (home / ".terraform.d" / "plugins").exists()
+
+
+def test_plugin_dir_option_and_a_launcher_that_keeps_the_working_directory(tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    (plugins / "registry.terraform.io" / "hashicorp").mkdir(parents=True)  # someone else's provider
+    installed = run([str(PROVIDER), "install", "--plugin-dir", str(plugins)], tmp_path)
+    assert installed.returncode == 0, installed.stderr
+    assert 'source = "snoozesoftware/snooze"' in installed.stdout
+    (launcher,) = plugins.glob(f"registry.terraform.io/snoozesoftware/snooze/{__version__}/*_*/*")
+    assert launcher.parent.name in {
+        f"{os_}_{arch}" for os_ in ("linux", "darwin") for arch in ("amd64", "arm64")
+    }
+    script = launcher.read_text()
+    assert script.startswith("#!/bin/sh\n") and '"$@"' in script and "cd " not in script
+    assert f"exec {PROVIDER}" in script  # an absolute path: Terraform starts it from anywhere
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    version = run([str(launcher), "--version"], tmp_path, elsewhere)
+    assert version.stdout.strip() == f"terraform-provider-snooze {__version__}"
+
+    removed = run([str(PROVIDER), "install", "--uninstall", "--plugin-dir", str(plugins)], tmp_path)
+    assert removed.returncode == 0 and str(launcher) in removed.stdout
+    assert not (plugins / "registry.terraform.io" / "snoozesoftware").exists()
+    assert (plugins / "registry.terraform.io" / "hashicorp").is_dir()
