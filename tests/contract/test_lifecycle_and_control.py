@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -99,31 +100,49 @@ def test_failover_moves_the_leader_loses_pending_results_and_keeps_vms() -> None
 
 def test_a_host_going_down_takes_its_vms(emu: Emulator) -> None:
     (vm,) = run(emu, template("a"))
-    emu.take_down(vm["virtualMachineLocation"]["localControllerId"])
+    location = vm["virtualMachineLocation"]
+    emu.take_down(location["localControllerId"])
     assert emu.vms() == []
-    assert (
-        len(
-            httpx.get(f"{emu.group_leader_url}/groupmanager?getLocalControllerList").json()[
-                "localControllers"
-            ]
-        )
-        == 2
-    )
+    assert metadata(emu, location)["status"] == "OFFLINE"
+    assert post(f"{emu.group_leader_url}/groupmanager?discoverVirtualMachine", raw="a").content == b""
+    listed = httpx.get(f"{emu.group_leader_url}/groupmanager?getLocalControllerList").json()
+    assert location["localControllerId"] not in {lc["id"] for lc in listed["localControllers"]}
+    assert len(listed["localControllers"]) == 2
 
 
-@pytest.mark.parametrize("kind", ["http500", "false", "drop", "null", "delay"])
-def test_faults_hit_only_the_next_calls(emu: Emulator, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "status", "body"),
+    [
+        ("http500", 500, None),
+        ("false", 200, b"false"),
+        ("drop", None, None),
+        ("null", 204, b""),
+        ("delay", 200, None),
+    ],
+)
+def test_faults_hit_only_the_next_calls(
+    emu: Emulator, kind: str, status: int | None, body: bytes | None
+) -> None:
     url = f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription"
     emu.inject_fault("getGroupLeaderDescription", kind, count=2, seconds=0.3)
     for _ in range(2):
-        if kind == "drop":
+        began = time.monotonic()
+        if status is None:
             with pytest.raises(httpx.TransportError):
                 httpx.get(url)
             continue
         answer = httpx.get(url)
-        expected = {"http500": 500, "false": 200, "null": 204, "delay": 200}[kind]
-        assert answer.status_code == expected
+        assert answer.status_code == status
+        if body is not None:
+            assert answer.content == body
+        if kind == "delay":
+            assert time.monotonic() - began >= 0.3
+            assert answer.json()["listenSettings"]
+    # Other methods are untouched, and the third call is normal again.
+    assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getLocalControllerList").status_code == 200
+    began = time.monotonic()
     assert httpx.get(url).json()["listenSettings"]
+    assert time.monotonic() - began < 0.3
 
 
 def test_control_api(emu: Emulator) -> None:
@@ -145,14 +164,30 @@ def test_control_api(emu: Emulator) -> None:
     ).raise_for_status()
     assert httpx.get(f"{emu.group_leader_url}/groupmanager?getLocalControllerList").status_code == 500
     assert httpx.post(f"{admin}/faults", json={"method": "x", "kind": "nonsense"}).status_code == 400
+    down = httpx.get(f"{admin}/hosts").json()[0]["id"]
+    assert httpx.post(f"{admin}/hosts/{down}/down").json() == {"down": down}
+    assert [h["up"] for h in httpx.get(f"{admin}/hosts").json() if h["id"] == down] == [False]
+    assert httpx.post(f"{admin}/nothing").status_code == 404
     old = state["groupLeaderId"]
     assert httpx.post(f"{admin}/failover").json()["groupLeaderId"] != old
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_block() -> int:
+    """A base port whose component ports (base to base+9) and control port (base+99) are free."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1]) & ~0xFF
+        if not 20000 <= base <= 60000:
+            continue
+        try:
+            for port in [*range(base, base + 10), base + 99]:
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no free port block")
 
 
 def test_cli_prints_one_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -160,15 +195,13 @@ def test_cli_prints_one_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
     config.write_text(
         'group_managers = 3\nlocal_controllers = 4\nplacement = "FirstFit"\n[timing]\ncollection_delay = 0.1\n'
     )
-    base = free_port()
+    base = free_block()
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "snooze-emulator"),
             "--config",
             str(config),
             "--base-port",
-            "0",
-            "--admin-port",
             str(base),
         ],
         stdout=subprocess.PIPE,
@@ -178,11 +211,11 @@ def test_cli_prints_one_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert (
-            line.startswith("snooze-emulator ready: bootstrap http://127.0.0.1:")
-            and "4 local controllers" in line
-        )
-        assert len(json.loads(httpx.get(f"http://127.0.0.1:{base}/hosts").content)) == 4
+        assert line.startswith(f"snooze-emulator ready: bootstrap http://127.0.0.1:{base}, ")
+        assert "4 local controllers" in line and line.endswith(f"control API http://127.0.0.1:{base + 99}\n")
+        assert len(json.loads(httpx.get(f"http://127.0.0.1:{base + 99}/hosts").content)) == 4
+        assert httpx.get(f"http://127.0.0.1:{base}/bootstrap?getGroupLeaderDescription").status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+    assert process.stdout.read() == "", "exactly one line"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from conftest import SEED, post, result, run, start, submit, template, wait_for
+from conftest import SEED, metadata, post, result, run, start, submit, template, wait_for
 from snooze_emulator import Emulator
 
 
@@ -51,6 +51,18 @@ def test_seed_flow_start_poll_migrate_and_list_hosts(emu: Emulator) -> None:
         return bool(found["localControllerId"] == target["id"])
 
     wait_for(moved)
+    found = post(f"{emu.group_leader_url}/groupmanager?discoverVirtualMachine", raw="debian1").json()
+    assert sorted(found) == ["groupManagerAddress", "localControllerId"]
+    location = {
+        "virtualMachineId": "debian1",
+        "localControllerId": found["localControllerId"],
+        "groupManagerControlDataAddress": found["groupManagerAddress"],
+    }
+    now = metadata(emu, location)
+    assert now["status"] == "RUNNING" and now["ipAddress"] == "192.168.122.2"
+    assert now["virtualMachineLocation"]["localControllerId"] == target["id"]
+    # The old location no longer holds it: the group manager answers with the OFFLINE stub.
+    assert metadata(emu, source)["status"] == "OFFLINE"
 
     # Host listings, from the group leader and from the bootstrap, as documented.
     for url in (
@@ -91,7 +103,9 @@ def test_pending_and_unknown_task_ids_look_the_same() -> None:
 def test_capacity_shortage_is_a_per_vm_error(emu: Emulator) -> None:
     vms = run(emu, *(template(f"big{i}", vcpus=4) for i in range(4)))
     assert [vm["status"] for vm in vms] == ["RUNNING", "RUNNING", "RUNNING", "ERROR"]
-    assert vms[3]["errorCode"].startswith("NOT_ENOUGH_") and vms[3]["ipAddress"] == "UNKNOWN"
+    assert [vm["errorCode"] for vm in vms] == ["UNKNOWN"] * 3 + ["NOT_ENOUGH_GROUP_MANAGER_CAPACITY"]
+    assert vms[3]["ipAddress"] == "UNKNOWN"
+    assert vms[3]["virtualMachineLocation"]["localControllerId"] == "UNKNOWN"
 
 
 def test_ip_pool_exhaustion() -> None:
@@ -116,6 +130,33 @@ def test_host_pinning(emu: Emulator) -> None:
     assert pinned["status"] == "RUNNING" and pinned["virtualMachineLocation"]["localControllerId"] == lc
     assert pinned["errorCode"] == "NOT_ENOUGH_GROUP_MANAGER_CAPACITY", "the Static dispatcher's stale code"
     assert (invalid["status"], invalid["errorCode"]) == ("ERROR", "INVALID_HOST_ID")
+
+
+def test_parameter_mode_builds_a_minimal_domain() -> None:
+    emu = start()
+    try:
+        demand = {"rxBytes": 10, "txBytes": 20}
+        vms = run(
+            emu,
+            template("pm", vcpus=2, memory=524288, networkCapacityDemand=demand),
+            {"name": "noimg", "vcpus": 1, "memory": 131072, "networkCapacityDemand": demand},
+        )
+        assert len(vms) == 1, "a template without imageId is dropped"
+        (vm,) = vms
+        assert vm["status"] == "RUNNING" and vm["virtualMachineLocation"]["virtualMachineId"] == "pm"
+        assert vm["requestedCapacity"] == [2.0, 524288.0, 10.0, 20.0]
+        assert vm["ipAddress"] == "192.168.122.2"
+        assert vm["image"]["name"] == "debian.qcow2"
+        xml = vm["xmlRepresentation"]
+        for part in (
+            "<name>pm</name>",
+            "<memory>524288</memory>",
+            "<vcpu>2</vcpu>",
+            '<mac address="54:56:c0:a8:7a:2"/>',
+        ):
+            assert part in xml
+    finally:
+        emu.stop()
 
 
 def test_explicit_null_host_id_drops_the_whole_submission(emu: Emulator) -> None:

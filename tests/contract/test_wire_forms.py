@@ -10,14 +10,22 @@ from conftest import post, run, submit, template
 from snooze_emulator import Emulator
 
 
-def test_method_is_a_bare_query_name(emu: Emulator) -> None:
-    assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription").status_code == 200
-    assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription&x=1").status_code == 200
-    assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription=").status_code == 405
-    assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getgroupleaderdescription").status_code == 405
-    assert httpx.get(f"{emu.bootstrap_url}/bootstrap?noSuchMethod").status_code == 405
-    assert httpx.post(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription").status_code == 405
-    assert httpx.get(f"{emu.bootstrap_url}/groupmanager?getGroupLeaderDescription").status_code == 404
+@pytest.mark.parametrize(
+    ("verb", "target", "status"),
+    [
+        ("GET", "/bootstrap?getGroupLeaderDescription", 200),
+        ("GET", "/bootstrap?getGroupLeaderDescription&x=1", 200),
+        ("GET", "/bootstrap?getGroupLeaderDescription=", 405),
+        ("GET", "/bootstrap?getgroupleaderdescription", 405),
+        ("GET", "/bootstrap?noSuchMethod", 405),
+        ("POST", "/bootstrap?getGroupLeaderDescription", 405),
+        ("GET", "/groupmanager?getGroupLeaderDescription", 404),
+        ("GET", "/bootstrap/x?getGroupLeaderDescription", 404),
+    ],
+    ids=["bare", "extra-param", "with-equals", "case", "unknown", "wrong-verb", "wrong-path", "sub-path"],
+)
+def test_method_is_a_bare_query_name(emu: Emulator, verb: str, target: str, status: int) -> None:
+    assert httpx.request(verb, f"{emu.bootstrap_url}{target}").status_code == status
 
 
 def test_request_target_without_leading_slash_is_accepted(emu: Emulator) -> None:
