@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import httpx
 import pytest
@@ -137,3 +138,45 @@ def test_group_leader_methods_answer_null_on_a_group_manager(emu: Emulator) -> N
     gm = emu.group_manager_urls[0]
     assert post(f"{gm}/groupmanager?startVirtualCluster", {"virtualMachineTemplates": []}).content == b""
     assert httpx.get(f"{gm}/groupmanager?getLocalControllerList").status_code == 204
+
+
+def test_error_and_null_answers_carry_the_documented_media_types(emu: Emulator) -> None:
+    failed = post(f"{emu.group_leader_url}/groupmanager?startVirtualCluster")
+    assert (failed.status_code, failed.headers["content-type"]) == (500, "text/html")
+    empty = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw="no-such-task")
+    assert "content-type" not in empty.headers
+    nothing = httpx.get(f"{emu.group_manager_urls[0]}/groupmanager?getLocalControllerList")
+    assert nothing.status_code == 204 and "content-type" not in nothing.headers
+
+
+def test_a_trailing_newline_is_part_of_a_string_parameter(emu: Emulator) -> None:
+    task_id = submit(emu, template("a"))
+    from conftest import result
+
+    result(emu, task_id)  # ready, and read once; a fresh one is read with the newline below
+    again = submit(emu, template("b"))
+    time.sleep(0.3)
+    url = f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse"
+    assert post(url, raw=again + "\n").content == b""
+    assert post(url, raw=again).json()["virtualMachineMetaData"][0]["status"] == "RUNNING"
+
+
+def test_numeric_strings_are_coerced_and_int_parameters_refuse_text_plain(emu: Emulator) -> None:
+    (vm,) = run(
+        emu,
+        {
+            "name": "n",
+            "vcpus": "2",
+            "memory": "131072",
+            "imageId": "debian.qcow2",
+            "networkCapacityDemand": {"rxBytes": "12800", "txBytes": 0},
+        },
+    )
+    assert vm["requestedCapacity"] == [2.0, 131072.0, 12800.0, 0.0]
+    url = f"{emu.group_leader_url}/groupmanager?getGroupLeaderRepositoryInformation"
+    assert post(url, raw="5", content_type="text/plain").status_code == 415
+    listing = post(url, raw="5")
+    assert (
+        listing.status_code == 200
+        and len(listing.json()["groupManagerDescriptions"]) == len(emu.group_manager_urls) == 1
+    )
