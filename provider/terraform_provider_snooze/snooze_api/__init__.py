@@ -5,12 +5,16 @@ from .errors import (
     NoGroupLeaderError,
     SnoozeError,
     SnoozeHTTPError,
+    SnoozeLeaderChangedError,
     SnoozeProtocolError,
     SnoozeRejectedError,
     SnoozeTimeoutError,
     SnoozeUnreachableError,
 )
 from .models import (
+    OFFLINE,
+    RUNNING,
+    SHUTDOWN_PENDING,
     UNKNOWN,
     GroupManagerDescription,
     HypervisorSettings,
@@ -29,6 +33,9 @@ from .models import (
 from .waiting import Backoff
 
 __all__ = [
+    "OFFLINE",
+    "RUNNING",
+    "SHUTDOWN_PENDING",
     "UNKNOWN",
     "Backoff",
     "GroupManagerDescription",
@@ -41,6 +48,7 @@ __all__ = [
     "SnoozeClient",
     "SnoozeError",
     "SnoozeHTTPError",
+    "SnoozeLeaderChangedError",
     "SnoozeProtocolError",
     "SnoozeRejectedError",
     "SnoozeTimeoutError",

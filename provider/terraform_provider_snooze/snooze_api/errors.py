@@ -1,22 +1,25 @@
 """Errors of the Snooze client, each saying what failed and what to check.
 
 SnoozeError
-├── SnoozeUnreachableError    no bootstrap or component answered (which URLs, why)
-├── NoGroupLeaderError        the bootstrap knows no group leader yet
-├── SnoozeHTTPError           an unexpected HTTP status (415, 500, ...)
+├── SnoozeUnreachableError    no bootstrap or component answered (which URLs were tried, why)
+├── NoGroupLeaderError        the bootstrap knows no group leader yet (retry later)
+├── SnoozeHTTPError           an HTTP status Snooze gives on failure (405, 415, 500, ...)
 ├── SnoozeProtocolError       an answer Snooze would not give (not JSON, wrong shape)
 ├── SnoozeRejectedError       Snooze refused a request (an empty answer where a result was due)
+├── SnoozeLeaderChangedError  the group leader changed while one of its one-shot results was pending
 └── SnoozeTimeoutError        a wait ended before Snooze reached the expected state
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = [
     "NoGroupLeaderError",
     "SnoozeError",
     "SnoozeHTTPError",
+    "SnoozeLeaderChangedError",
     "SnoozeProtocolError",
     "SnoozeRejectedError",
     "SnoozeTimeoutError",
@@ -29,16 +32,28 @@ class SnoozeError(Exception):
 
 
 class SnoozeUnreachableError(SnoozeError):
-    def __init__(self, urls: Sequence[str], reason: str) -> None:
+    """No answer: connection refused, name not resolved, connection lost, or no reply in time.
+
+    `request_sent` is true when the request may have reached Snooze before the connection failed
+    (so a non-idempotent call may have taken effect and was not repeated).
+    """
+
+    def __init__(self, urls: Sequence[str], reason: str, *, request_sent: bool = False) -> None:
         self.urls = list(urls)
         self.reason = reason
-        super().__init__(
-            f"Snooze is unreachable: no answer from {', '.join(self.urls)} ({reason}). Check that the "
-            "URL and port are right, that the node is running, and that no firewall is in the way."
+        self.request_sent = request_sent
+        advice = (
+            "The request may have reached Snooze and was not repeated; check Snooze's state before retrying."
+            if request_sent
+            else "Check that the URL and port are right, that the node is running, and that no firewall "
+            "is in the way."
         )
+        super().__init__(f"Snooze is unreachable: no answer from {', '.join(self.urls)} ({reason}). {advice}")
 
 
 class NoGroupLeaderError(SnoozeError):
+    """The bootstrap answered 204: it has heard no group leader heartbeat for 10 s (spec 1.3, 6.6)."""
+
     def __init__(self, bootstrap_url: str) -> None:
         self.bootstrap_url = bootstrap_url
         super().__init__(
@@ -47,14 +62,37 @@ class NoGroupLeaderError(SnoozeError):
         )
 
 
+# What a status means when Snooze gives it (spec 2.1-2.3).
+_STATUS_HINTS = {
+    404: "no such component at this address (check the port: bootstrap, group manager and local "
+    "controller each listen on their own)",
+    405: "the component does not serve this method (is this the right kind of node?)",
+    415: "Snooze refused the request body (malformed JSON, an unknown property, or a wrong Content-Type)",
+    500: "Snooze failed while handling the request; its log has the Java exception",
+}
+
+
+def _short(body: str, limit: int = 200) -> str:
+    """The text of a body on one line: Restlet's error pages are HTML."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class SnoozeHTTPError(SnoozeError):
     def __init__(self, status: int, method: str, url: str, body: str) -> None:
         self.status = status
         self.method = method
         self.url = url
         self.body = body
-        snippet = " ".join(body.split())[:200]
-        super().__init__(f"{method} {url} answered HTTP {status}" + (f": {snippet}" if snippet else ""))
+        hint = _STATUS_HINTS.get(status, "")
+        snippet = _short(body)
+        super().__init__(
+            f"{method} {url} answered HTTP {status}"
+            + (f" ({hint})" if hint else "")
+            + (f": {snippet}" if snippet else "")
+        )
 
 
 class SnoozeProtocolError(SnoozeError):
@@ -65,11 +103,28 @@ class SnoozeRejectedError(SnoozeError):
     """Snooze gave an empty answer where it gives a result when it accepts the request."""
 
 
+class SnoozeLeaderChangedError(SnoozeError):
+    """A new group leader never has the results of the old one (spec 1.3, 6.1.4)."""
+
+    def __init__(self, task_id: str, old_leader: str, new_leader: str) -> None:
+        self.task_id = task_id
+        self.old_leader = old_leader
+        self.new_leader = new_leader
+        super().__init__(
+            f"The group leader changed ({old_leader} -> {new_leader}) while task {task_id} was pending; "
+            "the new leader never has the results of the old one. The task's VMs may have started "
+            "anyway: look them up by name."
+        )
+
+
 class SnoozeTimeoutError(SnoozeError):
-    def __init__(self, what: str, waited: float, pending: str = "") -> None:
+    """`what` was awaited for `waited` seconds; `pending` says where things stood."""
+
+    def __init__(self, what: str, waited: float, pending: str = "", *, task_id: str | None = None) -> None:
         self.what = what
         self.waited = waited
         self.pending = pending
+        self.task_id = task_id
         super().__init__(
             f"Timed out after {waited:.0f} s waiting for {what}" + (f"; {pending}" if pending else "")
         )

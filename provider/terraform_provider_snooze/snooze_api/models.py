@@ -13,6 +13,9 @@ from typing import Any
 from .errors import SnoozeProtocolError
 
 __all__ = [
+    "OFFLINE",
+    "RUNNING",
+    "SHUTDOWN_PENDING",
     "UNKNOWN",
     "GroupManagerDescription",
     "HypervisorSettings",
@@ -30,6 +33,11 @@ __all__ = [
 ]
 
 UNKNOWN = "UNKNOWN"  # Snooze's Globals.DEFAULT_INITIALIZATION
+
+# VirtualMachineStatus values the client acts on (spec 5).
+RUNNING = "RUNNING"
+SHUTDOWN_PENDING = "SHUTDOWN_PENDING"
+OFFLINE = "OFFLINE"
 
 
 def _object(data: Any, what: str) -> dict[str, Any]:
@@ -55,9 +63,12 @@ def _int(data: dict[str, Any], key: str, default: int = -1) -> int:
 
 def _floats(data: dict[str, Any], key: str) -> list[float]:
     value = data.get(key) or []
-    if not isinstance(value, list):
-        raise SnoozeProtocolError(f"{key} should be a list of numbers, got {value!r}")
-    return [float(v) for v in value]
+    try:
+        if not isinstance(value, list):
+            raise TypeError
+        return [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise SnoozeProtocolError(f"{key} should be a list of numbers, got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -201,7 +212,7 @@ class VirtualMachineMetaData:
     @property
     def is_gone(self) -> bool:
         """The group manager's stub for a VM it does not have (spec 6.3): status OFFLINE."""
-        return self.status == "OFFLINE" and self.location.local_controller_id == UNKNOWN
+        return self.status == OFFLINE and self.location.local_controller_id == UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -230,6 +241,14 @@ class VirtualMachineDiscovery:
     def from_json(cls, data: Any) -> VirtualMachineDiscovery:
         obj = _object(data, "a discovery response")
         return cls(_str(obj, "localControllerId"), NetworkAddress.from_json(obj.get("groupManagerAddress")))
+
+    def location_of(self, vm_id: str) -> VirtualMachineLocation:
+        """Enough of a location for the group manager's calls, which look VMs up by LC id and name."""
+        return VirtualMachineLocation(
+            virtual_machine_id=vm_id,
+            local_controller_id=self.local_controller_id,
+            group_manager_control_data_address=self.group_manager_address,
+        )
 
 
 @dataclass(frozen=True)
