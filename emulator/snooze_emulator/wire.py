@@ -153,6 +153,9 @@ class Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle plus the client's delayed
+    # ACK hold every keep-alive answer back for tens of milliseconds.
+    disable_nagle_algorithm = True
     server_version = "Restlet-Framework/2.1.1"
     sys_version = ""
 
