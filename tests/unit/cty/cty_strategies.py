@@ -1,63 +1,116 @@
-"""Hypothesis strategies: arbitrary cty types, and values of a given type."""
+"""Hypothesis strategies for cty types and their values, and a check of the canonical form."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
 from terraform_provider_snooze.runtime import cty
 
-NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+# Names include a combining accent so that Unicode normalisation is exercised.
+NAMES = st.text(alphabet="abcxyz_é\u0301", min_size=1, max_size=6)
+TEXT = st.text(max_size=8)
 
 PRIMITIVES = st.sampled_from([cty.STRING, cty.NUMBER, cty.BOOL])
 
 
-def types(max_depth: int = 3) -> st.SearchStrategy[cty.CtyType]:
+@cache  # building strategies is costly for Hypothesis (validation); reuse them
+def types(max_leaves: int = 8, dynamic: bool = True) -> st.SearchStrategy[cty.CtyType]:
+    """Arbitrary cty types of bounded size."""
+    leaves = st.one_of(PRIMITIVES, st.just(cty.DYNAMIC)) if dynamic else PRIMITIVES
+
     def extend(inner: st.SearchStrategy[cty.CtyType]) -> st.SearchStrategy[cty.CtyType]:
         return st.one_of(
             inner.map(cty.List),
             inner.map(cty.Set),
             inner.map(cty.Map),
             st.lists(inner, max_size=3).map(lambda ts: cty.Tuple(tuple(ts))),
-            st.dictionaries(NAMES, inner, max_size=4).map(cty.Object),
+            st.dictionaries(NAMES, inner, max_size=3).map(cty.Object),
         )
 
-    return st.recursive(st.one_of(PRIMITIVES, st.just(cty.DYNAMIC)), extend, max_leaves=max_depth * 3)
+    return st.recursive(leaves, extend, max_leaves=max_leaves)
 
 
 NUMBERS = st.one_of(
-    st.integers(min_value=-(2**70), max_value=2**70).map(Decimal),
+    st.integers(min_value=-(2**64), max_value=2**64).map(Decimal),
     st.floats(allow_nan=False, allow_infinity=False).map(Decimal),
-    st.decimals(allow_nan=False, allow_infinity=False, places=6),
+    st.builds(lambda m, e: Decimal(f"{m}E{e}"), st.integers(-(10**20), 10**20), st.integers(-30, 30)),
 )
 
 
+@cache
+def values(ty: cty.CtyType, unknowns: bool = True) -> st.SearchStrategy[Any]:
+    """A canonical value of type `ty`, sometimes null or (if `unknowns`) unknown at any depth."""
+    return raw_values(ty, unknowns).map(lambda value: cty.conform(value, ty))
+
+
+@cache
+def raw_values(ty: cty.CtyType, unknowns: bool = True) -> st.SearchStrategy[Any]:
+    return _raw_values(ty, unknowns)
+
+
 @st.composite
-def values(draw: st.DrawFn, ty: cty.CtyType, unknowns: bool = True) -> Any:
-    special = [st.none(), st.just(cty.UNKNOWN)] if unknowns else [st.none()]
-    if draw(st.integers(0, 9)) == 0:
-        return draw(st.one_of(*special))
+def _raw_values(draw: st.DrawFn, ty: cty.CtyType, unknowns: bool) -> Any:
+    """Like `values`, but strings may be in any Unicode form and sets may repeat elements."""
+    roll = draw(st.integers(0, 11))
+    if roll == 0:
+        return None
+    if roll == 1 and unknowns:
+        return cty.UNKNOWN
     if ty == cty.STRING:
-        return draw(st.text(max_size=10))
+        return draw(TEXT)
     if ty == cty.NUMBER:
         return draw(NUMBERS)
     if ty == cty.BOOL:
         return draw(st.booleans())
     if ty == cty.DYNAMIC:
-        inner = draw(PRIMITIVES)
-        return cty.Dynamic(inner, draw(values(inner, unknowns)))
+        inner = draw(types(max_leaves=3, dynamic=False))
+        return cty.Dynamic(inner, draw(raw_values(inner, unknowns)))
     if isinstance(ty, cty.List | cty.Set):
-        return draw(st.lists(values(ty.element, unknowns), max_size=3))
+        return draw(st.lists(raw_values(ty.element, unknowns), max_size=3))
     if isinstance(ty, cty.Tuple):
-        return [draw(values(t, unknowns)) for t in ty.elements]
+        return [draw(raw_values(t, unknowns)) for t in ty.elements]
     if isinstance(ty, cty.Map):
-        return draw(st.dictionaries(NAMES, values(ty.element, unknowns), max_size=3))
+        return draw(st.dictionaries(TEXT, raw_values(ty.element, unknowns), max_size=3))
     assert isinstance(ty, cty.Object)
-    return {name: draw(values(t, unknowns)) for name, t in ty.attributes.items()}
+    return {name: draw(raw_values(t, unknowns)) for name, t in ty.attributes.items()}
 
 
 @st.composite
 def typed_values(draw: st.DrawFn, unknowns: bool = True) -> tuple[cty.CtyType, Any]:
     ty = draw(types())
     return ty, draw(values(ty, unknowns))
+
+
+def assert_canonical(value: Any, ty: cty.CtyType) -> None:
+    """Fail unless `value` has exactly the Python shape the canonical form promises for `ty`."""
+    if value is None or value is cty.UNKNOWN:
+        return
+    if ty == cty.DYNAMIC:
+        assert isinstance(value, cty.Dynamic) and value.type != cty.DYNAMIC, value
+        assert_canonical(value.value, value.type)
+    elif ty == cty.STRING:
+        assert isinstance(value, str) and cty.values.nfc(value) == value, value
+    elif ty == cty.NUMBER:
+        assert isinstance(value, Decimal) and value.is_finite(), value
+    elif ty == cty.BOOL:
+        assert isinstance(value, bool), value
+    elif isinstance(ty, cty.List | cty.Set):
+        assert isinstance(value, list), value
+        for element in value:
+            assert_canonical(element, ty.element)
+    elif isinstance(ty, cty.Tuple):
+        assert isinstance(value, list) and len(value) == len(ty.elements), value
+        for element, element_type in zip(value, ty.elements, strict=True):
+            assert_canonical(element, element_type)
+    elif isinstance(ty, cty.Map):
+        assert isinstance(value, dict) and all(isinstance(k, str) for k in value), value
+        for element in value.values():
+            assert_canonical(element, ty.element)
+    else:
+        assert isinstance(ty, cty.Object)
+        assert isinstance(value, dict) and set(value) == set(ty.attributes), value
+        for name, attribute_type in ty.attributes.items():
+            assert_canonical(value[name], attribute_type)

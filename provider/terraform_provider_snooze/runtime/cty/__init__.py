@@ -1,10 +1,11 @@
 """cty, Terraform's type system: types, values, and their msgpack and JSON encodings."""
 
+from __future__ import annotations
+
 import importlib
 from typing import Any
 
 from . import msgpack_codec
-from .msgpack_codec import CtyDecodeError
 from .path import AttributePath
 from .types import (
     BOOL,
@@ -24,12 +25,16 @@ from .types import (
 )
 from .values import (
     UNKNOWN,
+    CtyDecodeError,
     CtyValueError,
     Dynamic,
     Unknown,
     conform,
     is_wholly_known,
+    number_text,
+    parse_number,
     to_number,
+    unique_elements,
     values_equal,
 )
 
@@ -55,10 +60,13 @@ __all__ = [
     "is_wholly_known",
     "json_codec",
     "msgpack_codec",
+    "number_text",
+    "parse_number",
     "to_number",
     "type_from_json",
     "type_to_json",
     "type_to_json_bytes",
+    "unique_elements",
     "values_equal",
 ]
 

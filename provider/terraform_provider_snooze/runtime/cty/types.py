@@ -28,6 +28,8 @@ __all__ = [
 class CtyType:
     """Base of every cty type; instances are immutable and compare by structure."""
 
+    __slots__ = ()
+
 
 @dataclass(frozen=True)
 class Primitive(CtyType):
@@ -40,6 +42,7 @@ class Primitive(CtyType):
 STRING = Primitive("string")
 NUMBER = Primitive("number")
 BOOL = Primitive("bool")
+# cty's DynamicPseudoType: "any type", resolved per value (see values.Dynamic).
 DYNAMIC = Primitive("dynamic")
 
 
@@ -71,6 +74,10 @@ class Map(CtyType):
 class Tuple(CtyType):
     elements: tuple[CtyType, ...]
 
+    def __post_init__(self) -> None:
+        # Accept any sequence, but keep a tuple so the type stays hashable.
+        object.__setattr__(self, "elements", tuple(self.elements))
+
     def __str__(self) -> str:
         return "tuple"
 
@@ -78,19 +85,20 @@ class Tuple(CtyType):
 class _Attributes(Mapping[str, CtyType]):
     """A read-only, hashable attribute map, ordered by name as cty orders them."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_index", "_items")
 
     def __init__(self, items: Mapping[str, CtyType]) -> None:
         self._items = tuple(sorted(items.items()))
+        self._index = dict(self._items)
 
     def __getitem__(self, key: str) -> CtyType:
-        for name, ty in self._items:
-            if name == key:
-                return ty
-        raise KeyError(key)
+        return self._index[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._items)
+        return iter(self._index)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -101,15 +109,15 @@ class _Attributes(Mapping[str, CtyType]):
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Attributes):
             return self._items == other._items
-        return isinstance(other, Mapping) and dict(self._items) == dict(other)
+        return isinstance(other, Mapping) and self._index == dict(other)
 
     def __repr__(self) -> str:
-        return repr(dict(self._items))
+        return repr(self._index)
 
 
 @dataclass(frozen=True, init=False)
 class Object(CtyType):
-    attributes: _Attributes
+    attributes: Mapping[str, CtyType]
 
     def __init__(self, attributes: Mapping[str, CtyType]) -> None:
         object.__setattr__(self, "attributes", _Attributes(attributes))
@@ -119,6 +127,7 @@ class Object(CtyType):
 
 
 def type_to_json(ty: CtyType) -> Any:
+    """cty's JSON type syntax, as `cty.Type.MarshalJSON` writes it."""
     if isinstance(ty, Primitive):
         return ty.name
     if isinstance(ty, List):
@@ -135,31 +144,43 @@ def type_to_json(ty: CtyType) -> Any:
 
 
 def type_to_json_bytes(ty: CtyType) -> bytes:
+    """Compact JSON, as GetProviderSchema's Attribute.type and msgpack dynamic values carry it."""
     return json.dumps(type_to_json(ty), separators=(",", ":")).encode()
 
 
 _PRIMITIVES = {p.name: p for p in (STRING, NUMBER, BOOL, DYNAMIC)}
+_COLLECTIONS: dict[str, type[List | Set | Map]] = {"list": List, "set": Set, "map": Map}
 
 
 def type_from_json(data: Any) -> CtyType:
+    """Parse cty's JSON type syntax (decoded data, or the JSON text as bytes or str)."""
     if isinstance(data, bytes | bytearray):
-        data = json.loads(data)
+        try:
+            data = json.loads(data)
+        except ValueError as error:
+            raise ValueError(f"invalid cty type JSON: {error}") from None
     if isinstance(data, str):
         try:
             return _PRIMITIVES[data]
         except KeyError:
             raise ValueError(f"invalid primitive type name {data!r}") from None
-    if isinstance(data, list) and len(data) >= 2 and isinstance(data[0], str):
-        kind, argument = data[0], data[1]
-        if kind == "list":
-            return List(type_from_json(argument))
-        if kind == "set":
-            return Set(type_from_json(argument))
-        if kind == "map":
-            return Map(type_from_json(argument))
-        if kind == "tuple" and isinstance(argument, list):
-            return Tuple(tuple(type_from_json(e) for e in argument))
-        # A third element lists optional attributes: a config-time notion, same wire type.
-        if kind == "object" and isinstance(argument, dict):
-            return Object({name: type_from_json(t) for name, t in argument.items()})
+    if isinstance(data, list) and data and isinstance(data[0], str):
+        kind = data[0]
+        if kind in _COLLECTIONS and len(data) == 2:
+            return _COLLECTIONS[kind](type_from_json(data[1]))
+        if kind == "tuple" and len(data) == 2 and isinstance(data[1], list):
+            return Tuple(tuple(type_from_json(e) for e in data[1]))
+        if kind == "object" and len(data) in (2, 3) and isinstance(data[1], dict):
+            attributes = {name: type_from_json(t) for name, t in data[1].items()}
+            # The third element names optional attributes: a constraint for conversion from
+            # configuration; a value of the type still carries every attribute.
+            if len(data) == 3 and not _names_in(data[2], attributes):
+                raise ValueError(f"invalid optional attributes in {data!r}")
+            return Object(attributes)
     raise ValueError(f"invalid cty type {data!r}")
+
+
+def _names_in(optional: Any, attributes: Mapping[str, CtyType]) -> bool:
+    return isinstance(optional, list) and all(
+        isinstance(name, str) and name in attributes for name in optional
+    )

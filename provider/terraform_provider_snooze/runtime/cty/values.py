@@ -1,16 +1,19 @@
 """cty values in Python, in one canonical form that every codec reads and writes.
 
-null → None; unknown → UNKNOWN; string → str; number → Decimal (exact, like cty's big floats);
-bool → bool; list, set, tuple → list; map, object → dict (an object has every attribute);
-a value of the dynamic pseudo-type → Dynamic(type, value).
+null → None; unknown → UNKNOWN; string → str (NFC, as cty.StringVal normalises it); number →
+Decimal (exact, like cty's big floats); bool → bool; list, set, tuple → list (a set without
+duplicates); map, object → dict (an object has every attribute); a value of the dynamic
+pseudo-type → Dynamic(type, value).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from .path import AttributePath
@@ -18,12 +21,17 @@ from .types import BOOL, DYNAMIC, NUMBER, STRING, CtyType, List, Map, Object, Se
 
 __all__ = [
     "UNKNOWN",
+    "CtyDecodeError",
     "CtyValueError",
     "Dynamic",
     "Unknown",
     "conform",
     "is_wholly_known",
+    "nfc",
+    "number_text",
+    "parse_number",
     "to_number",
+    "unique_elements",
     "values_equal",
 ]
 
@@ -50,7 +58,11 @@ UNKNOWN = Unknown()
 
 @dataclass(frozen=True)
 class Dynamic:
-    """A value of the dynamic pseudo-type, with the concrete type it has."""
+    """A value of the dynamic pseudo-type, with the concrete type it has.
+
+    `value` is in canonical form for `type`, and may itself be None or UNKNOWN: go-cty writes a
+    typed null or unknown in a dynamic slot with its type, and only an untyped one bare.
+    """
 
     type: CtyType
     value: Any
@@ -65,22 +77,43 @@ class CtyValueError(ValueError):
         self.message = message
 
 
+class CtyDecodeError(CtyValueError):
+    """Bytes that are not an encoding of a value of the expected type."""
+
+
+# What big.Float.Parse accepts in base 10 (cty.ParseNumberVal), without Inf: a sign, digits with
+# an optional point, an optional exponent. Stricter than Decimal(), which also takes
+# "1_000", "NaN" and surrounding spaces.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def parse_number(text: str, path: AttributePath = AttributePath()) -> Decimal:
+    if not _NUMBER_TEXT.fullmatch(text):
+        raise CtyValueError(path, f"a number is required, not the string {text!r}")
+    return Decimal(text)
+
+
+def number_text(number: Decimal) -> str:
+    """Plain decimal text without exponent or trailing fractional zeros (big.Float.Text('f', -1))."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def to_number(value: Any, path: AttributePath = AttributePath()) -> Decimal:
     if isinstance(value, bool):
         raise CtyValueError(path, "a number is required, not a bool")
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
-        number = Decimal(value)
+        return Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise CtyValueError(path, f"{value} is not a number Terraform can represent")
-        number = Decimal(value)  # exact: the float is what the sender meant
+        return Decimal(value)  # exact: the float is what the sender meant
     elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise CtyValueError(path, f"{value!r} is not a number") from None
+        return parse_number(value, path)
     else:
         raise CtyValueError(path, f"a number is required, not {type(value).__name__}")
     if not number.is_finite():
@@ -88,18 +121,46 @@ def to_number(value: Any, path: AttributePath = AttributePath()) -> Decimal:
     return number
 
 
+def nfc(text: str) -> str:
+    """cty.StringVal keeps strings in Unicode normal form C; so do we."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def unique_elements(elements: Iterable[Any], element_type: CtyType) -> list[Any]:
+    """Set elements without duplicates. Like cty's set rules, a value holding unknowns never
+    equals another, so only wholly known elements collapse."""
+    unique: list[Any] = []
+    for element in elements:
+        if not (
+            is_wholly_known(element, element_type)
+            and any(
+                is_wholly_known(seen, element_type) and values_equal(seen, element, element_type)
+                for seen in unique
+            )
+        ):
+            unique.append(element)
+    return unique
+
+
 def conform(value: Any, ty: CtyType, path: AttributePath = AttributePath()) -> Any:
     """`value` in canonical form for `ty`; raises CtyValueError, with its path, if it does not fit."""
     if value is None or value is UNKNOWN:
         return value
     if ty == DYNAMIC:
-        if isinstance(value, Dynamic):
-            return Dynamic(value.type, conform(value.value, value.type, path))
-        return Dynamic(_infer(value, path), conform(value, _infer(value, path), path))
+        actual, inner = (
+            (value.type, value.value) if isinstance(value, Dynamic) else (_infer(value, path), value)
+        )
+        if actual == DYNAMIC:
+            # A value whose type is the pseudo-type itself can only be null or unknown, and then
+            # is written bare (go-cty marshal: val.Type() == DynamicPseudoType).
+            if inner is None or inner is UNKNOWN:
+                return inner
+            raise CtyValueError(path, "a value of the dynamic type needs a concrete type")
+        return Dynamic(actual, conform(inner, actual, path))
     if ty == STRING:
         if not isinstance(value, str):
             raise CtyValueError(path, f"a string is required, not {type(value).__name__}")
-        return value
+        return nfc(value)
     if ty == NUMBER:
         return to_number(value, path)
     if ty == BOOL:
@@ -107,24 +168,28 @@ def conform(value: Any, ty: CtyType, path: AttributePath = AttributePath()) -> A
             raise CtyValueError(path, f"a bool is required, not {type(value).__name__}")
         return value
     if isinstance(ty, List | Set):
-        if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
+        if isinstance(value, str | bytes | Mapping | Dynamic) or not isinstance(value, Iterable):
             raise CtyValueError(path, f"a {ty} is required, not {type(value).__name__}")
-        return [conform(v, ty.element, path.index(i)) for i, v in enumerate(value)]
+        elements = [conform(v, ty.element, path.index(i)) for i, v in enumerate(value)]
+        return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
     if isinstance(ty, Tuple):
-        items = list(value) if isinstance(value, list | tuple) else None
-        if items is None or len(items) != len(ty.elements):
-            raise CtyValueError(path, f"a tuple of {len(ty.elements)} elements is required")
-        return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(items, ty.elements, strict=True))]
+        if not isinstance(value, list | tuple):
+            raise CtyValueError(path, f"a tuple is required, not {type(value).__name__}")
+        if len(value) != len(ty.elements):
+            raise CtyValueError(
+                path, f"a tuple of length {len(ty.elements)} is required ({len(value)} given)"
+            )
+        return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(value, ty.elements, strict=True))]
     if isinstance(ty, Map):
         if not isinstance(value, Mapping):
             raise CtyValueError(path, f"a {ty} is required, not {type(value).__name__}")
-        return {_key(k, path): conform(v, ty.element, path.key(k)) for k, v in value.items()}
+        return {nfc(_key(k, path)): conform(v, ty.element, path.key(k)) for k, v in value.items()}
     if isinstance(ty, Object):
         if not isinstance(value, Mapping):
             raise CtyValueError(path, f"an object is required, not {type(value).__name__}")
-        extra = set(value) - set(ty.attributes)
-        if extra:
-            raise CtyValueError(path, f"unsupported attribute {sorted(extra)[0]!r}")
+        for name in value:
+            if name not in ty.attributes:
+                raise CtyValueError(path, f"unsupported attribute {name!r}")
         return {name: conform(value.get(name), t, path.attr(name)) for name, t in ty.attributes.items()}
     raise TypeError(f"not a cty type: {ty!r}")
 
@@ -136,14 +201,24 @@ def _key(key: Any, path: AttributePath) -> str:
 
 
 def _infer(value: Any, path: AttributePath) -> CtyType:
-    """The type of a plain Python value given where any type is allowed."""
+    """The type a plain Python value implies where any type is allowed, by the rules of go-cty's
+    json.ImpliedType: a sequence is a tuple, a mapping an object, and a null or unknown inside
+    either has the dynamic type."""
+    if value is None or value is UNKNOWN:
+        return DYNAMIC
+    if isinstance(value, Dynamic):
+        return value.type
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, str):
         return STRING
     if isinstance(value, int | float | Decimal):
         return NUMBER
-    raise CtyValueError(path, "a value of the dynamic type must be wrapped in Dynamic(type, value)")
+    if isinstance(value, list | tuple):
+        return Tuple(tuple(_infer(v, path.index(i)) for i, v in enumerate(value)))
+    if isinstance(value, Mapping):
+        return Object({_key(k, path): _infer(v, path.key(k)) for k, v in value.items()})
+    raise CtyValueError(path, f"cannot tell the cty type of a {type(value).__name__}; wrap it in Dynamic")
 
 
 def is_wholly_known(value: Any, ty: CtyType) -> bool:
@@ -165,7 +240,9 @@ def is_wholly_known(value: Any, ty: CtyType) -> bool:
 
 
 def values_equal(a: Any, b: Any, ty: CtyType) -> bool:
-    """Equality as cty sees it: numbers by value, sets without order, unknown only equals unknown."""
+    """Equality of two canonical values as cty sees them: numbers by value, strings after NFC,
+    sets without order or duplicates. Unknown equals only unknown (cty's RawEquals), so a plan
+    compares unchanged to itself."""
     if a is None or b is None or a is UNKNOWN or b is UNKNOWN:
         return a is b
     if ty == DYNAMIC:
@@ -177,24 +254,30 @@ def values_equal(a: Any, b: Any, ty: CtyType) -> bool:
             return to_number(a) == to_number(b)
         except CtyValueError:
             return False
-    if isinstance(ty, List):
-        return len(a) == len(b) and all(values_equal(x, y, ty.element) for x, y in zip(a, b, strict=True))
-    if isinstance(ty, Tuple):
-        return len(a) == len(b) and all(
-            values_equal(x, y, t) for x, y, t in zip(a, b, ty.elements, strict=False)
+    if ty == STRING:
+        return bool(a == b) or (isinstance(a, str) and isinstance(b, str) and nfc(a) == nfc(b))
+    if isinstance(ty, List | Tuple):
+        types = ty.elements if isinstance(ty, Tuple) else [ty.element] * len(a)
+        return len(a) == len(b) == len(types) and all(
+            values_equal(x, y, t) for x, y, t in zip(a, b, types, strict=True)
         )
     if isinstance(ty, Set):
-        unmatched = list(b)
-        for x in a:
-            for i, y in enumerate(unmatched):
-                if values_equal(x, y, ty.element):
-                    del unmatched[i]
-                    break
-            else:
-                return False
-        return not unmatched
+        return _same_elements(unique_elements(a, ty.element), unique_elements(b, ty.element), ty.element)
     if isinstance(ty, Map):
         return a.keys() == b.keys() and all(values_equal(a[k], b[k], ty.element) for k in a)
     if isinstance(ty, Object):
         return all(values_equal(a.get(n), b.get(n), t) for n, t in ty.attributes.items())
     return bool(a == b)
+
+
+def _same_elements(a: list[Any], b: list[Any], element_type: CtyType) -> bool:
+    """Whether each element of `a` pairs off with its own equal element of `b`."""
+    if len(a) != len(b):
+        return False
+    unmatched = list(b)
+    for x in a:
+        match = next((i for i, y in enumerate(unmatched) if values_equal(x, y, element_type)), None)
+        if match is None:
+            return False
+        del unmatched[match]
+    return True
