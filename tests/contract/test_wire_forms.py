@@ -180,3 +180,25 @@ def test_numeric_strings_are_coerced_and_int_parameters_refuse_text_plain(emu: E
         listing.status_code == 200
         and len(listing.json()["groupManagerDescriptions"]) == len(emu.group_manager_urls) == 1
     )
+
+
+def test_bootstrap_group_leader_description_shape(emu: Emulator) -> None:
+    described = httpx.get(f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription").json()
+    assert sorted(described) == [
+        "heartbeatAddress",
+        "hostname",
+        "id",
+        "isAssigned",
+        "listenSettings",
+        "localControllers",
+        "summaryInformation",
+        "virtualMachines",
+    ]
+    assert described["heartbeatAddress"] == {"address": "UNKNOWN", "port": -1}  # spec 12.8
+    port = described["listenSettings"]["controlDataAddress"]["port"]
+    assert emu.group_leader_url == f"http://127.0.0.1:{port}"
+
+
+def test_local_controller_destroy_of_an_unknown_vm_is_a_500(emu: Emulator) -> None:
+    answer = post(f"{emu.local_controller_urls[0]}/localcontroller?destroyVirtualMachine", raw="ghost")
+    assert answer.status_code == 500  # spec 12.17
