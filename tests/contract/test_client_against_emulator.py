@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from conftest import SEED, start
 from snooze_emulator import Emulator
-
 from terraform_provider_snooze.snooze_api import (
     Backoff,
     NetworkDemand,
@@ -94,7 +93,9 @@ def test_local_controllers_from_the_bootstrap_or_the_leader() -> None:
 
 def test_migration_reaches_the_destination(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
-    destination = next(lc for lc in client.get_local_controllers() if lc.id != vm.location.local_controller_id)
+    destination = next(
+        lc for lc in client.get_local_controllers() if lc.id != vm.location.local_controller_id
+    )
     moved = client.migrate("a", vm.location, destination.id, deadline=time.monotonic() + 10, backoff=QUICK)
     assert moved.location.local_controller_id == destination.id
     again = client.wait_for_migration("a", destination.id, deadline=time.monotonic() + 5, backoff=QUICK)
