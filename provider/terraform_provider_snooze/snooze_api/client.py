@@ -102,11 +102,11 @@ class SnoozeClient:
     ) -> Reply:
         """Calls the group leader; asks the bootstrap again when it cannot be reached or, with
         `null_if_not_leader`, when it answers null as a node that no longer leads does (spec 2.4)."""
-        leader = self._discovery.leader()
+        leader, failure = self._discovery.leader(), ""
         try:
             reply: Reply | None = self._wire.call(verb, _url(leader), "groupmanager", method, **kwargs)
-        except Unreachable:
-            reply = None
+        except Unreachable as error:
+            reply, failure = None, error.reason
         if reply is not None and not (null_if_not_leader and reply.is_null):
             return reply
         current = self._discovery.leader(refresh=True)
@@ -115,8 +115,8 @@ class SnoozeClient:
                 return reply  # it does lead: its null answer stands
             raise SnoozeUnreachableError(
                 [_url(leader)],
-                f"group leader {leader.id} does not answer, and the bootstrap still names it; if it "
-                "has just failed, another group manager takes over within about 10 s",
+                f"group leader {leader.id}: {failure}; the bootstrap still names it, and if it has "
+                "just failed another group manager takes over within about 10 s",
             )
         try:
             return self._wire.call(verb, _url(current), "groupmanager", method, **kwargs)

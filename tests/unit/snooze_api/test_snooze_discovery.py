@@ -139,6 +139,7 @@ def test_unreachable_leader_still_named_by_the_bootstrap(snooze: Snooze, client:
         client.get_local_controller_list()
     assert caught.value.urls == [LEADER]
     assert "takes over within about 10 s" in str(caught.value)
+    assert "Connection refused" in str(caught.value)
 
 
 def test_views_share_discovery(snooze: Snooze, client: SnoozeClient) -> None:
