@@ -131,12 +131,11 @@ def unique_elements(elements: Iterable[Any], element_type: CtyType) -> list[Any]
     equals another, so only wholly known elements collapse."""
     unique: list[Any] = []
     for element in elements:
-        if not (
-            is_wholly_known(element, element_type)
-            and any(
-                is_wholly_known(seen, element_type) and values_equal(seen, element, element_type)
-                for seen in unique
-            )
+        # values_equal lets an unknown equal only an unknown, so a wholly known match implies
+        # the element is wholly known too.
+        if not any(
+            values_equal(seen, element, element_type) and is_wholly_known(seen, element_type)
+            for seen in unique
         ):
             unique.append(element)
     return unique
@@ -250,10 +249,7 @@ def values_equal(a: Any, b: Any, ty: CtyType) -> bool:
             return bool(a == b)
         return a.type == b.type and values_equal(a.value, b.value, a.type)
     if ty == NUMBER:
-        try:
-            return to_number(a) == to_number(b)
-        except CtyValueError:
-            return False
+        return bool(a == b)  # Decimal compares by value: Decimal("1.0") == 1
     if ty == STRING:
         return bool(a == b) or (isinstance(a, str) and isinstance(b, str) and nfc(a) == nfc(b))
     if isinstance(ty, List | Tuple):
