@@ -8,7 +8,6 @@ pseudo-type → Dynamic(type, value).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -104,18 +103,14 @@ def number_text(number: Decimal) -> str:
 def to_number(value: Any, path: AttributePath = AttributePath()) -> Decimal:
     if isinstance(value, bool):
         raise CtyValueError(path, "a number is required, not a bool")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
+    if isinstance(value, int):
         return Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise CtyValueError(path, f"{value} is not a number Terraform can represent")
-        return Decimal(value)  # exact: the float is what the sender meant
-    elif isinstance(value, str):
+    if isinstance(value, str):
         return parse_number(value, path)
-    else:
+    if not isinstance(value, Decimal | float):
         raise CtyValueError(path, f"a number is required, not {type(value).__name__}")
+    number = Decimal(value)  # exact for a float: the float is what the sender meant
+    # Terraform's numbers are finite here: we never write go-cty's infinities, nor NaN.
     if not number.is_finite():
         raise CtyValueError(path, f"{value} is not a number Terraform can represent")
     return number
