@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from snooze_fake import BOOTSTRAP, FakeTime, Snooze, as_json, leader_description
 from terraform_provider_snooze.snooze_api import SnoozeClient
+
+from .snooze_fake import BOOTSTRAP, FakeTime, Snooze, as_json, leader_description
 
 
 @pytest.fixture

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from snooze_fake import (
+from terraform_provider_snooze.snooze_api import (
+    NoGroupLeaderError,
+    SnoozeClient,
+    SnoozeProtocolError,
+    SnoozeRejectedError,
+    SnoozeUnreachableError,
+    VirtualMachineTemplate,
+)
+
+from .snooze_fake import (
     BOOTSTRAP,
     BOOTSTRAP_2,
     LEADER,
@@ -21,14 +30,6 @@ from snooze_fake import (
     null_post,
     raw,
     refused,
-)
-from terraform_provider_snooze.snooze_api import (
-    NoGroupLeaderError,
-    SnoozeClient,
-    SnoozeProtocolError,
-    SnoozeRejectedError,
-    SnoozeUnreachableError,
-    VirtualMachineTemplate,
 )
 
 DESCRIBE = "bootstrap?getGroupLeaderDescription"

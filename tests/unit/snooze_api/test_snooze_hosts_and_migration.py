@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from snooze_fake import (
+from terraform_provider_snooze.snooze_api import (
+    Backoff,
+    SnoozeClient,
+    SnoozeError,
+    SnoozeRejectedError,
+    SnoozeTimeoutError,
+    VirtualMachineLocation,
+)
+
+from .snooze_fake import (
     BOOTSTRAP,
     GM,
     LEADER,
@@ -18,14 +27,6 @@ from snooze_fake import (
     null_post,
     offline_stub,
     raw,
-)
-from terraform_provider_snooze.snooze_api import (
-    Backoff,
-    SnoozeClient,
-    SnoozeError,
-    SnoozeRejectedError,
-    SnoozeTimeoutError,
-    VirtualMachineLocation,
 )
 
 BOOT_LIST = "bootstrap?getLocalControllerList"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from snooze_fake import (
+from terraform_provider_snooze.snooze_api import (
+    Backoff,
+    SnoozeClient,
+    SnoozeLeaderChangedError,
+    SnoozeTimeoutError,
+    VirtualClusterResponse,
+)
+
+from .snooze_fake import (
     BOOTSTRAP,
     LEADER,
     LEADER_ID,
@@ -19,13 +27,6 @@ from snooze_fake import (
     null_get,
     null_post,
     reset,
-)
-from terraform_provider_snooze.snooze_api import (
-    Backoff,
-    SnoozeClient,
-    SnoozeLeaderChangedError,
-    SnoozeTimeoutError,
-    VirtualClusterResponse,
 )
 
 TASK = "task-1"

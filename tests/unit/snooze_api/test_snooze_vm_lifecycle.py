@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from snooze_fake import (
+from terraform_provider_snooze.snooze_api import (
+    Backoff,
+    SnoozeClient,
+    SnoozeTimeoutError,
+    VirtualMachineLocation,
+)
+
+from .snooze_fake import (
     GM,
     LEADER,
     FakeTime,
@@ -17,12 +24,6 @@ from snooze_fake import (
     offline_stub,
     raw,
     refused,
-)
-from terraform_provider_snooze.snooze_api import (
-    Backoff,
-    SnoozeClient,
-    SnoozeTimeoutError,
-    VirtualMachineLocation,
 )
 
 META = "groupmanager?getVirtualMachineMetaData"

@@ -6,7 +6,18 @@ import json
 
 import httpx
 import pytest
-from snooze_fake import (
+from terraform_provider_snooze.snooze_api import (
+    NetworkDemand,
+    SnoozeClient,
+    SnoozeHTTPError,
+    SnoozeProtocolError,
+    SnoozeRejectedError,
+    SnoozeUnreachableError,
+    VirtualMachineLocation,
+    VirtualMachineTemplate,
+)
+
+from .snooze_fake import (
     BOOTSTRAP,
     GM,
     LEADER,
@@ -18,16 +29,6 @@ from snooze_fake import (
     null_post,
     raw,
     reset,
-)
-from terraform_provider_snooze.snooze_api import (
-    NetworkDemand,
-    SnoozeClient,
-    SnoozeHTTPError,
-    SnoozeProtocolError,
-    SnoozeRejectedError,
-    SnoozeUnreachableError,
-    VirtualMachineLocation,
-    VirtualMachineTemplate,
 )
 
 TASK = "a4fba1c6-4c8f-4691-a530-01c067e8deb2"
