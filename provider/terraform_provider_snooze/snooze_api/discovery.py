@@ -43,11 +43,6 @@ class LeaderDiscovery:
         """The same knowledge, calling through another wire (one whose pauses can be cancelled)."""
         return LeaderDiscovery(wire, self.bootstrap_urls, self._known)
 
-    @property
-    def cached_leader(self) -> GroupManagerDescription | None:
-        with self._known.lock:
-            return self._known.leader
-
     def bootstrap_call(self, verb: str, method: str, **kwargs: Any) -> Reply:
         """Calls the first bootstrap that answers (the last one that did comes first)."""
         with self._known.lock:
