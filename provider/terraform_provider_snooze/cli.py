@@ -36,18 +36,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from .runtime import handshake
 
-    if not debug and not handshake.cookie_present():
-        sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
+    if not debug and not handshake.cookie_present():  # before paying for grpc's import
+        sys.stderr.write(
+            handshake.NOT_A_PLUGIN_MESSAGE + "`terraform-provider-snooze --help` lists the options.\n"
+        )
         return 1
     return _serve(debug)
 
 
 def _serve(debug: bool) -> int:
+    # Imported here, not at the top: --version and --help stay instant.
     from .entrypoint import register_provider
-    from .runtime import hclog
     from .runtime.serve import serve
 
-    hclog.configure("snooze", "terraform_provider_snooze")
     code = serve(register_provider, provider_address=PROVIDER_ADDRESS, debug=debug)
     sys.stderr.flush()
     # Worker threads are not joined: Terraform has said goodbye, nothing is left to finish.

@@ -16,6 +16,7 @@ __all__ = [
     "COOKIE_VALUE",
     "NOT_A_PLUGIN_MESSAGE",
     "cookie_present",
+    "debug_message",
     "handshake_line",
     "negotiate_protocol_version",
     "reattach_line",
@@ -30,8 +31,7 @@ SERVED_PROTOCOL_VERSIONS = (6,)
 NOT_A_PLUGIN_MESSAGE = (
     "This is a Terraform plugin: it is not meant to be run directly.\n"
     "Terraform runs it for you. To use it, declare the provider in a configuration and run\n"
-    "`terraform init` and `terraform plan` there; `--version` prints its version and `--debug`\n"
-    "starts it for a debugger.\n"
+    "`terraform init` and `terraform plan` there.\n"
 )
 
 
@@ -68,3 +68,12 @@ def reattach_line(provider_address: str, protocol_version: int, network: str, ad
         }
     }
     return json.dumps(config, separators=(",", ":"))
+
+
+def debug_message(reattach: str) -> str:
+    """What a developer who started the provider by hand needs to point terraform at it."""
+    return (
+        "Provider started in debug mode. To attach Terraform, set TF_REATTACH_PROVIDERS in the shell\n"
+        "where you run terraform (Ctrl-C here stops the provider):\n\n"
+        f"\tTF_REATTACH_PROVIDERS='{reattach}'\n\n"
+    )

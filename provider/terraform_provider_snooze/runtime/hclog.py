@@ -1,10 +1,17 @@
 """Logs as hclog JSON lines on stderr, so Terraform files them under the right level.
 
 go-plugin parses each JSON line a plugin writes to stderr (`@level`, `@message`, `@timestamp`
-with six fractional digits, other keys as fields), so TF_LOG works with this provider exactly as
-with providers written in Go. The level comes from TF_LOG_PROVIDER_<NAME>, else TF_LOG_PROVIDER,
-else TF_LOG, as terraform-plugin-log reads them; with none set nothing is written, as Terraform
-would discard it anyway.
+with exactly six fractional digits and `Z` or `±hh:mm`, other keys as fields), so TF_LOG works
+with this provider as with providers written in Go. Anywhere in the project, log through the
+standard library: `get_logger(__name__).debug("...", extra={"key": value})`; `serve()` calls
+`configure()` once, which sends every logger's records here.
+
+Levels follow terraform-plugin-go: TF_LOG_PROVIDER_<TYPE> (the provider type from its address,
+upper case, `-` as `_`) sets the provider's level. Where terraform-plugin-go would then default to
+TRACE and leave the filtering to Terraform, we fall back to the variables Terraform itself filters
+with, TF_LOG_PROVIDER and then TF_LOG, and write nothing when none is set: Terraform shows exactly
+the same lines, and we do not format lines it would drop. As in Terraform, `JSON` and words that
+are not a level mean TRACE, `OFF` means nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +20,23 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-__all__ = ["TRACE", "HclogFormatter", "configure", "level_from_environment"]
+__all__ = [
+    "OFF",
+    "TRACE",
+    "HclogFormatter",
+    "configure",
+    "get_logger",
+    "level_from_environment",
+    "provider_type",
+]
 
 TRACE = 5
 logging.addLevelName(TRACE, "TRACE")
+OFF = logging.CRITICAL + 10
 
 _LEVELS = {
     "TRACE": TRACE,
@@ -28,27 +45,37 @@ _LEVELS = {
     "INFO": logging.INFO,
     "WARN": logging.WARNING,
     "ERROR": logging.ERROR,
+    "OFF": OFF,
 }
-_HCLOG_NAMES = {
-    TRACE: "trace",
-    logging.DEBUG: "debug",
-    logging.INFO: "info",
-    logging.WARNING: "warn",
-    logging.ERROR: "error",
-    logging.CRITICAL: "error",
-}
+_HCLOG_NAMES = (
+    (logging.ERROR, "error"),
+    (logging.WARNING, "warn"),
+    (logging.INFO, "info"),
+    (logging.DEBUG, "debug"),
+)
 # Attributes every LogRecord has; anything else came from `extra=` and becomes a field.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
-def level_from_environment(provider_name: str, environ: dict[str, str] | None = None) -> int | None:
-    """The most specific TF_LOG* level that is set; None when logging is off."""
+def get_logger(name: str) -> logging.Logger:
+    """A standard logger; TRACE is `logger.log(TRACE, ...)`."""
+    return logging.getLogger(name)
+
+
+def provider_type(provider_address: str) -> str:
+    """`registry.terraform.io/snoozesoftware/snooze` -> `snooze`."""
+    return provider_address.rstrip("/").rsplit("/", 1)[-1]
+
+
+def level_from_environment(provider_type_name: str, environ: Mapping[str, str] | None = None) -> int:
+    """The most specific TF_LOG* level that is set; OFF when none is."""
     env = os.environ if environ is None else environ
-    for variable in (f"TF_LOG_PROVIDER_{provider_name.upper()}", "TF_LOG_PROVIDER", "TF_LOG"):
+    specific = "TF_LOG_PROVIDER_" + provider_type_name.upper().replace("-", "_")
+    for variable in (specific, "TF_LOG_PROVIDER", "TF_LOG"):
         value = env.get(variable, "").strip().upper()
         if value:
-            return _LEVELS.get(value)  # OFF and unknown words mean off
-    return None
+            return _LEVELS.get(value, TRACE)
+    return OFF
 
 
 class HclogFormatter(logging.Formatter):
@@ -59,7 +86,7 @@ class HclogFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         timestamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         entry: dict[str, Any] = {
-            "@level": _HCLOG_NAMES.get(record.levelno, "info"),
+            "@level": _hclog_level(record.levelno),
             "@message": record.getMessage(),
             "@module": self.module,
             "@timestamp": timestamp,
@@ -73,13 +100,21 @@ class HclogFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(provider_name: str, package: str, stream: TextIO | None = None) -> None:
-    """Sends the logs of `package` (and of httpx) to stderr at the level Terraform asked for."""
-    level = level_from_environment(provider_name)
+def _hclog_level(levelno: int) -> str:
+    """hclog has no CRITICAL: the nearest level at or below the record's."""
+    return next((name for threshold, name in _HCLOG_NAMES if levelno >= threshold), "trace")
+
+
+def configure(provider_address: str, stream: TextIO | None = None) -> int:
+    """Sends every logger's records to stderr as hclog lines, at the level Terraform asked for.
+
+    Returns that level. Libraries (httpx, grpc) log through the same handler.
+    """
+    name = provider_type(provider_address)
+    level = level_from_environment(name)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(HclogFormatter(f"provider.terraform-provider-{provider_name}"))
-    for name in (package, "httpx"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.propagate = False
-        logger.setLevel(level if level is not None else logging.CRITICAL + 1)
+    handler.setFormatter(HclogFormatter(f"provider.terraform-provider-{name}"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    return level
