@@ -37,6 +37,9 @@ class Emulator:
     # -- life ----------------------------------------------------------------------------------------
 
     def start(self) -> Emulator:
+        """Bind every port and serve; calling it again on a started emulator does nothing."""
+        if self._servers:
+            return self
         config, cluster = self.config, self.cluster
         port = iter(range(config.base_port, config.base_port + 10_000)) if config.base_port else None
 
@@ -47,7 +50,9 @@ class Emulator:
             self._servers["bootstrap"] = self._serve("bootstrap", next_port(), bootstrap_endpoints(cluster))
             for index in range(config.group_managers):
                 server = self._serve("groupmanager", next_port(), {})
-                gm = cluster.add_group_manager(server.port, 10000 + index)
+                # Monitoring ports as the reference deployment hands them out: 6000, 6001, ...
+                monitoring = 6000 + index if port else min(server.port + 1000, 65535)
+                gm = cluster.add_group_manager(server.port, monitoring, 10000 + index)
                 server.endpoints.update(group_manager_endpoints(cluster, gm.id))
                 self._servers[gm.id] = server
             for index in range(config.local_controllers):
@@ -66,7 +71,9 @@ class Emulator:
         return self
 
     def _serve(self, component: str, port: int, endpoints: dict[str, Any]) -> Server:
-        return Server(self.config.listen, port, component, endpoints, self.cluster, self.faults)
+        return Server(
+            self.config.listen, port, component, endpoints, self.cluster.lock, self.config, self.faults
+        )
 
     def stop(self) -> None:
         for server in self._servers.values():
@@ -134,7 +141,7 @@ class Emulator:
             return {
                 "groupLeaderId": self.cluster.leader_id,
                 "groupLeaderUrl": self.group_leader_url,
-                "freeIpAddresses": len(self.cluster.ip_pool) - 1,
+                "freeIpAddresses": max(0, len(self.cluster.leader_state.ip_pool) - 1),
                 "vms": self.vms(),
                 "hosts": self.hosts(),
             }

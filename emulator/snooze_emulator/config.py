@@ -14,14 +14,25 @@ __all__ = ["EmulatorConfig", "Quirks", "Timing"]
 class Timing:
     """Delays in seconds. Defaults are fast; `realistic()` gives Snooze's own (spec 6.1.6, 7.7)."""
 
-    collection_delay: float = 1.0  # the group leader waits this long before it collects results
+    collection_delay: float = 1.0  # the group leader waits this long before each collection round
+    collection_rounds: int = 200  # rounds before the group leader gives up on a group manager
+    start_delay: float = 0.05  # a group manager busy starting VMs on its hosts (qemu-img, libvirt)
+    dispatch_retry_interval: float = 0.25  # the group leader retries a busy group manager after this
+    dispatch_retries: int = 60
     removal_delay: float = 1.0  # SHUTDOWN_PENDING until the VM disappears
     migration_delay: float = 1.0  # a live migration
     summary_delay: float = 0.0  # freed IPs return to the pool after the next summary
 
     @classmethod
     def realistic(cls) -> Timing:
-        return cls(collection_delay=10.0, removal_delay=3.0, migration_delay=5.0, summary_delay=3.0)
+        return cls(
+            collection_delay=10.0,
+            start_delay=3.0,
+            dispatch_retry_interval=5.0,
+            removal_delay=3.0,
+            migration_delay=5.0,
+            summary_delay=3.0,
+        )
 
 
 @dataclass
@@ -36,8 +47,12 @@ class Quirks:
     unparsable_template_wedges_queue: bool = True  # an unparsable template blocks every later submission
     null_host_id_rejects_submission: bool = True  # "hostId": null drops the whole request
     unknown_image_drops_vm: bool = True  # a VM whose imageId is not in the repository is silently omitted
+    answers_merged_by_index: bool = True  # a group manager's answer is paired with the VMs by position
+    uncollected_marks_whole_cluster: bool = True  # a slow group manager flags every VM of the cluster
     migration_always_true: bool = True  # the GL answers true even if the GM drops the migration
-    bootstrap_lists_controllers: bool = True  # False: the in-memory database's 204 (spec 6.6)
+    # The bootstrap's database: True is Cassandra's (host list, migrations forwarded), as the Snooze
+    # documentation shows; False the in-memory one (204 and false, spec 6.4c, 6.6).
+    bootstrap_lists_controllers: bool = True
     lc_destroy_unknown_is_500: bool = True  # the LC's broken String.format for unknown VMs
     resize_non_running_is_500: bool = True
 

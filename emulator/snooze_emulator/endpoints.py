@@ -10,6 +10,7 @@ from typing import Any
 
 from . import views
 from .model import UNKNOWN, Cluster, ServerFault
+from .submissions import start_virtual_cluster, take_result
 from .wire import Body, Endpoint, Raw
 
 __all__ = ["bootstrap_endpoints", "group_manager_endpoints", "local_controller_endpoints"]
@@ -34,14 +35,16 @@ def _get(handler: Any) -> Endpoint:
 # -- shared between the bootstrap (proxy) and the group leader -------------------------------------
 
 
-def _start(cluster: Cluster, request: dict[str, Any]) -> Raw | None:
+def _start(cluster: Cluster, request: dict[str, Any] | None) -> Raw | None:
+    if request is None:
+        raise ServerFault("null submission")
     templates = request.get("virtualMachineTemplates")
-    task_id = cluster.start_virtual_cluster(templates if isinstance(templates, list) else None)
+    task_id = start_virtual_cluster(cluster, templates)
     return None if task_id is None else Raw(task_id)
 
 
 def _response(cluster: Cluster, task_id: str) -> dict[str, Any] | None:
-    result = cluster.take_result(task_id)  # the raw body: quotes or a newline make another id
+    result = take_result(cluster, task_id)  # the raw body: quotes or a newline make another id
     return None if result is None else views.cluster_response(cluster, result)
 
 
@@ -129,6 +132,18 @@ def bootstrap_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
         )
         return [views.local_controller(cluster, lc, with_vms=bool(gm_id)) for lc in hosts]
 
+    def migrate(request: dict[str, Any]) -> bool:
+        # The in-memory database cannot build the migration request; Cassandra's forwards it to
+        # the source group manager and answers what that one says (spec 6.4c).
+        if not cluster.config.quirks.bootstrap_lists_controllers:
+            return False
+        leader_or_fault()
+        vm = cluster.discover(str(request.get("virtualMachineId")))
+        destination = str(request.get("localControllerId"))
+        if vm is None or destination not in cluster.local_controllers:
+            return False
+        return cluster.migrate(vm.group_manager_id, vm.name, vm.local_controller_id, destination)
+
     def reconfigure(gm_id: str) -> bool:
         if gm_id not in cluster.group_managers:
             raise ServerFault("unknown group manager")
@@ -146,8 +161,7 @@ def bootstrap_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
             f"{c}VirtualMachine": _post(RAW, command(c))
             for c in ("destroy", "shutdown", "reboot", "suspend", "resume")
         },
-        # The in-memory database cannot build a migration request (spec 6.4c).
-        "migrateVirtualMachine": _post(_bean("ClientMigrationRequestSimple"), lambda _: False),
+        "migrateVirtualMachine": _post(_bean("ClientMigrationRequestSimple"), migrate),
         "startReconfiguration": _post(RAW, reconfigure),
         "getGroupManagerDescriptions": _post(_bean("HostListRequest"), gm_descriptions),
         "getLocalControllerDescriptions": _post(_bean("HostListRequest"), lc_descriptions),
@@ -254,6 +268,14 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
         answer["requestedCapacity"] = resized
         return answer
 
+    def has_local_controller(where: dict[str, Any]) -> Raw | None:
+        wanted = (where.get("address"), where.get("port"))
+        lc = next(
+            (lc for lc in cluster.controllers_of(gm_id) if (cluster.listen, lc.port) == wanted),
+            None,
+        )
+        return None if lc is None else Raw(lc.id)
+
     def energy(_: Any) -> bool:
         raise ServerFault("energy management is disabled")
 
@@ -281,6 +303,7 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
         "getGroupManagerRepositoryInformation": _post(INT, as_manager(repository)),
         "getLocalControllerDescription": _post(RAW, as_manager(lc_description)),
         "startReconfiguration": _post(NONE, as_manager(lambda _: True, False)),
+        "hasLocalController": _post(_bean("NetworkAddress"), as_manager(has_local_controller)),
         "suspendEnergySaver": _get(as_manager(energy, False)),
         "resumeEnergySaver": _get(as_manager(energy, False)),
     }

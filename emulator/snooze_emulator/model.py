@@ -6,6 +6,7 @@ Snooze gives (None, False) or with domain errors the wire turns into status code
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import ipaddress
 import itertools
@@ -17,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import EmulatorConfig
-from .templates import TemplateFacts, parse_template, rewrite_interfaces
 
 __all__ = [
+    "UNKNOWN",
     "Cluster",
     "GroupManager",
+    "LeaderState",
     "LocalController",
     "ServerFault",
     "VirtualMachine",
@@ -50,14 +52,18 @@ class LocalController:
 class GroupManager:
     id: str
     port: int
+    monitoring_port: int
     heartbeat_port: int
     hostname: str
     alive: bool = True
-    busy_until: float = 0.0  # not IDLE until then (a migration, a placement)
+    busy_until: float = 0.0  # not IDLE until then (starting VMs, a migration)
     wedged: bool = False  # stuck in RECONFIGURATION forever (spec 6.4b)
 
-    def busy(self, now: float) -> bool:
-        return self.wedged or now < self.busy_until
+    def busy(self, now: float | None = None) -> bool:
+        return self.wedged or (time.monotonic() if now is None else now) < self.busy_until
+
+    def keep_busy(self, seconds: float) -> None:
+        self.busy_until = max(self.busy_until, time.monotonic() + seconds)
 
 
 @dataclass
@@ -72,14 +78,23 @@ class VirtualMachine:
     local_controller_id: str = UNKNOWN
     group_manager_id: str = UNKNOWN
     pinned: str = UNKNOWN  # hostId: a group manager or local controller id
+    parsed: bool = True  # False: the template could not be unmarshalled (id UNKNOWN, XML untouched)
+
+    def copy(self) -> VirtualMachine:
+        """Another node's copy of the record: Snooze passes VMs between nodes by value."""
+        return dataclasses.replace(self)
 
 
 @dataclass
-class _Submission:
-    task_id: str
-    vms: list[VirtualMachine]
-    epoch: int  # the leadership it was submitted under; a failover makes it moot
-    wedges: bool = False
+class LeaderState:
+    """What only the elected group leader holds; a failover starts it afresh (spec 1.3)."""
+
+    ip_pool: list[str]
+    results: dict[str, Any] = field(default_factory=dict)  # task id -> finished submission
+    queue: list[Any] = field(default_factory=list)  # submissions waiting for the worker
+    working: bool = False
+    wedged: bool = False  # the completion callback died: no submission ever finishes again
+    dispatch_cursor: int = 0
 
 
 @dataclass(order=True)
@@ -89,7 +104,7 @@ class _Timer:
     action: Callable[[], None] = field(compare=False)
 
 
-class _Scheduler:
+class Scheduler:
     """Runs delayed actions on one thread, under the cluster lock."""
 
     def __init__(self, lock: threading.RLock) -> None:
@@ -133,28 +148,28 @@ class Cluster:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.lock = threading.RLock()
-        self.scheduler = _Scheduler(self.lock)
+        self.scheduler = Scheduler(self.lock)
         self.group_managers: dict[str, GroupManager] = {}
         self.local_controllers: dict[str, LocalController] = {}
-        self.vms: list[VirtualMachine] = []
+        self.vms: list[VirtualMachine] = []  # the group managers' repositories: VMs on hosts
         self.leader_id: str | None = None
-        self.results: dict[str, dict[str, Any]] = {}
-        self._queue: list[_Submission] = []
-        self._working = False
-        self._wedged = False
-        self._epoch = 0
-        self._dispatch_cursor = 0
-        self._placement_cursor: dict[str, int] = {}
-        network = ipaddress.ip_network(config.subnet, strict=False)
-        # Snooze's pool: hosts in order; it hands out the second element and appends freed ones,
-        # so the first address (the gateway) is never used and the first VM gets .2 (spec 7.4).
-        self.ip_pool: list[str] = [str(ip) for ip in network.hosts()]
+        self.leader_state = LeaderState(self._fresh_pool())
+        self.placement_cursor: dict[str, int] = {}
         self.listen = config.listen
+
+    def _fresh_pool(self) -> list[str]:
+        """Snooze's pool: hosts in order of every configured subnet; it hands out the second element
+        and appends freed ones, so the first address (the gateway) is never used (spec 7.4)."""
+        return [
+            str(ip)
+            for subnet in self.config.subnet.split(",")
+            for ip in ipaddress.ip_network(subnet.strip(), strict=False).hosts()
+        ]
 
     # -- topology ------------------------------------------------------------------------------------
 
-    def add_group_manager(self, port: int, heartbeat_port: int) -> GroupManager:
-        gm = GroupManager(str(uuid.uuid4()), port, heartbeat_port, self.config.hostname)
+    def add_group_manager(self, port: int, monitoring_port: int, heartbeat_port: int) -> GroupManager:
+        gm = GroupManager(str(uuid.uuid4()), port, monitoring_port, heartbeat_port, self.config.hostname)
         self.group_managers[gm.id] = gm
         if self.leader_id is None:
             self.leader_id = gm.id
@@ -221,186 +236,11 @@ class Cluster:
             used = [a + b for a, b in zip(used, extra, strict=True)]
         return lc.up and all(u + r <= t for u, r, t in zip(used, requested, lc.capacity, strict=True))
 
-    # -- submissions (spec 6.1) ----------------------------------------------------------------------
-
-    def start_virtual_cluster(self, templates: list[dict[str, Any]] | None) -> str | None:
-        """The group leader's synchronous part: build, allocate IPs, queue. None = rejected."""
-        if templates is None:
-            return None
-        if self.config.quirks.null_host_id_rejects_submission and any(
-            "hostId" in t and t["hostId"] is None for t in templates
-        ):
-            return None
-        vms: list[VirtualMachine] = []
-        wedges = False
-        for template in templates:
-            vm = self._build(template)
-            if vm is None:
-                continue  # silently omitted from the response, as Snooze does
-            if vm.name == UNKNOWN and self.config.quirks.unparsable_template_wedges_queue:
-                wedges = True
-            vms.append(vm)
-        for vm in vms:
-            if vm.name == UNKNOWN:
-                continue  # its XML has no interface to rewrite: it keeps no IP
-            ip = self._take_ip()
-            if ip is None:
-                vm.status, vm.error_code = "ERROR", "NOT_ENOUGH_IP_ADDRESSES"
-                continue
-            vm.ip = ip
-            vm.xml = rewrite_interfaces(vm.xml, mac_for(ip))
-        submission = _Submission(str(uuid.uuid4()), vms, self._epoch, wedges)
-        self._queue.append(submission)
-        self._next_submission()
-        return submission.task_id
-
-    def _build(self, template: dict[str, Any]) -> VirtualMachine | None:
-        demand = template.get("networkCapacityDemand") or {}
-        rx, tx = float(demand.get("rxBytes", 0)), float(demand.get("txBytes", 0))
-        xml = template.get("libVirtTemplate") or template.get("libVirtDescription")
-        if xml and xml.strip():
-            facts = parse_template(xml)
-            if facts is None:  # Snooze logs and keeps the defaults (spec 6.1.2)
-                facts = TemplateFacts(UNKNOWN, 1, 131072, None)
-            image = _image_record(facts.disk) if facts.disk else None
-            vm = VirtualMachine(facts.name, [float(facts.vcpus), float(facts.memory), rx, tx], xml, image)
-        else:
-            image_id = template.get("imageId")
-            known = self.config.accept_any_image or image_id in self.config.images
-            if not known and self.config.quirks.unknown_image_drops_vm:
-                return None
-            name = template.get("name")
-            vcpus, memory = int(template.get("vcpus", 1)), int(template.get("memory", 131072))
-            xml = (
-                f'<domain type="kvm"><name>{name}</name><memory>{memory}</memory>'
-                f'<vcpu>{vcpus}</vcpu><devices><interface type="bridge"/></devices></domain>'
-            )
-            vm = VirtualMachine(
-                str(name), [float(vcpus), float(memory), rx, tx], xml, _image_record(str(image_id))
-            )
-        vm.pinned = str(template.get("hostId") or UNKNOWN)
-        return vm
-
-    def _take_ip(self) -> str | None:
-        if len(self.ip_pool) <= 1:
-            return None
-        return self.ip_pool.pop(1)
-
-    def release_ip(self, ip: str) -> None:
-        if ip != UNKNOWN:
-            self.scheduler.after(self.config.timing.summary_delay, lambda: self.ip_pool.append(ip))
-
-    def _next_submission(self) -> None:
-        """One worker at a time, FIFO; a wedged queue never moves again (spec 6.1.3 step 10)."""
-        if self._working or self._wedged or not self._queue:
-            return
-        self._working = True
-        submission = self._queue.pop(0)
-        self.scheduler.after(self.config.timing.collection_delay, lambda: self._finish(submission))
-
-    def _finish(self, submission: _Submission) -> None:
-        if submission.epoch != self._epoch:
-            return  # submitted to a leader that has died since
-        self._working = False
-        if submission.wedges:
-            self._wedged = True
-            return
-        error = self._dispatch(submission.vms)
-        for vm in submission.vms:
-            if vm.status != "RUNNING" and vm.error_code != "NOT_ENOUGH_IP_ADDRESSES":
-                self.release_ip(vm.ip)
-                vm.ip = UNKNOWN
-        self.results[submission.task_id] = {"errorCode": error, "vms": submission.vms}
-        self._next_submission()
-
-    def _dispatch(self, vms: list[VirtualMachine]) -> str | None:
-        managers = self.managers() or ([self.leader] if self.controllers_of(self.leader.id) else [])
-        if not managers:
-            return "GROUP_MANAGERS_MISSING"
-        for vm in vms:
-            if vm.status == "ERROR" or vm.name == UNKNOWN:
-                continue
-            candidates = self._candidates(vm, managers)
-            if candidates is None:
-                vm.status, vm.error_code = "ERROR", "INVALID_HOST_ID"
-                continue
-            placed = False
-            for gm, lcs in candidates:
-                if gm.busy(time.monotonic()):
-                    vm.status, vm.error_code = "ERROR", "UNABLE_TO_START_ON_GROUP_MANAGER"
-                    continue
-                lc = self._place(gm, lcs, vm)
-                if lc is not None:
-                    self._run_on(vm, gm, lc)
-                    placed = True
-                    break
-            if not placed and vm.status != "ERROR":
-                fits_gm = any(self._gm_has_room(gm, vm) for gm, _ in candidates)
-                vm.status = "ERROR"
-                vm.error_code = (
-                    "NOT_ENOUGH_LOCAL_CONTROLLER_CAPACITY" if fits_gm else "NOT_ENOUGH_GROUP_MANAGER_CAPACITY"
-                )
-        return None
-
-    def _candidates(
-        self, vm: VirtualMachine, managers: list[GroupManager]
-    ) -> list[tuple[GroupManager, list[LocalController]]] | None:
-        if vm.pinned not in ("", UNKNOWN):
-            if vm.pinned in self.group_managers and self.group_managers[vm.pinned] in managers:
-                return [(self.group_managers[vm.pinned], self.controllers_of(vm.pinned))]
-            lc = self.local_controllers.get(vm.pinned)
-            if lc is None or not lc.up:
-                return None
-            return [(self.group_managers[lc.group_manager_id], [lc])]
-        if self.config.dispatching.lower() == "firstfit":
-            ordered = sorted(
-                managers, key=lambda gm: -sum(sum(lc.capacity) for lc in self.controllers_of(gm.id))
-            )
-        else:
-            start = self._dispatch_cursor % len(managers)
-            self._dispatch_cursor += 1
-            ordered = managers[start:] + managers[:start]
-        return [(gm, self.controllers_of(gm.id)) for gm in ordered if self._gm_has_room(gm, vm)]
-
-    def _gm_has_room(self, gm: GroupManager, vm: VirtualMachine) -> bool:
-        lcs = self.controllers_of(gm.id)
-        total = [sum(lc.capacity[i] for lc in lcs) for i in range(4)]
-        used = [sum(self.used(lc.id)[i] for lc in lcs) for i in range(4)]
-        return all(u + r <= t for u, r, t in zip(used, vm.requested, total, strict=True))
-
-    def _place(
-        self, gm: GroupManager, lcs: list[LocalController], vm: VirtualMachine
-    ) -> LocalController | None:
-        ordered = sorted(lcs, key=lambda lc: -sum(self.used(lc.id)))
-        if self.config.placement.lower() == "roundrobin" and ordered:
-            cursor = self._placement_cursor.get(gm.id, 0) % len(ordered)
-            self._placement_cursor[gm.id] = cursor + 1
-            ordered = ordered[cursor:] + ordered[:cursor]
-        for lc in ordered:
-            if self.fits(lc, vm.requested):
-                if any(v.name == vm.name and v.local_controller_id == lc.id for v in self.vms):
-                    vm.status, vm.error_code = "ERROR", "FAILED_TO_START_ON_HYPERVISOR"
-                    return None
-                return lc
-        return None
-
-    def _run_on(self, vm: VirtualMachine, gm: GroupManager, lc: LocalController) -> None:
-        vm.status = "RUNNING"
-        if vm.pinned not in ("", UNKNOWN) and self.config.quirks.stale_error_code_when_pinned:
-            vm.error_code = "NOT_ENOUGH_GROUP_MANAGER_CAPACITY"  # the Static dispatcher's bug
-        vm.local_controller_id, vm.group_manager_id = lc.id, gm.id
-        self.vms.append(vm)
-
-    def take_result(self, task_id: str) -> dict[str, Any] | None:
-        if self.config.quirks.one_shot_results:
-            return self.results.pop(task_id, None)
-        return self.results.get(task_id)
-
     # -- lifecycle (spec 6.2) ------------------------------------------------------------------------
 
     def control(self, gm_id: str, command: str, lc_id: str, name: str) -> bool:
         gm = self.group_managers[gm_id]
-        if gm.busy(time.monotonic()):
+        if gm.busy():
             return False
         vm = self.find_vm(gm_id, lc_id, name)
         if vm is None:
@@ -428,6 +268,26 @@ class Cluster:
             self.vms.remove(vm)
             self.release_ip(vm.ip)
 
+    # -- the group leader's IP pool (spec 7.4) -------------------------------------------------------
+
+    def take_ip(self) -> str | None:
+        pool = self.leader_state.ip_pool
+        if len(pool) <= 1:
+            return None
+        return pool.pop(1)
+
+    def release_ip(self, ip: str) -> None:
+        """Freed addresses reach the leader with the next group manager summary."""
+        if ip == UNKNOWN:
+            return
+        state = self.leader_state
+
+        def give_back() -> None:
+            if self.leader_state is state and ip not in state.ip_pool:
+                state.ip_pool.append(ip)
+
+        self.scheduler.after(self.config.timing.summary_delay, give_back)
+
     # -- discovery and migration (spec 6.3, 6.4) -----------------------------------------------------
 
     def discover(self, name: str) -> VirtualMachine | None:
@@ -441,15 +301,14 @@ class Cluster:
     def migrate(self, source_gm_id: str, name: str, source_lc_id: str, destination_lc_id: str) -> bool:
         """The group manager's part: True when it starts the migration."""
         gm = self.group_managers[source_gm_id]
-        now = time.monotonic()
-        if gm.busy(now):
+        if gm.busy():
             return False
         vm = self.find_vm(source_gm_id, source_lc_id, name)
         destination = self.local_controllers.get(destination_lc_id)
         if vm is None or destination is None:
             return False
         delay = self.config.timing.migration_delay
-        gm.busy_until = now + delay
+        gm.keep_busy(delay)  # RECONFIGURATION until the migration ends (spec 7.2)
 
         def complete() -> None:
             # Capacity is checked when libvirt migrates; a failure leaves the VM where it was.
@@ -472,11 +331,10 @@ class Cluster:
             raise RuntimeError("no group manager is left to become group leader")
         new = successors[0]
         self.leader_id = new.id
-        self.results.clear()
-        self._queue.clear()
-        self._working = False
-        self._wedged = False
-        self._epoch += 1  # submissions in flight belonged to the dead leader
+        # Results, queue and pool die with the old leader. The new one starts a fresh pool and
+        # takes out the addresses of the VMs its group managers report (spec 1.3).
+        in_use = {vm.ip for vm in self.vms}
+        self.leader_state = LeaderState([ip for ip in self._fresh_pool() if ip not in in_use])
         # Its local controllers rejoin the remaining group managers; VMs follow their hosts.
         remaining = self.managers()
         for index, lc in enumerate(self.controllers_of(new.id)):
@@ -495,20 +353,3 @@ class Cluster:
 
     def iter_vms(self) -> Iterator[VirtualMachine]:
         return iter(list(self.vms))
-
-
-def mac_for(ip: str) -> str:
-    """54:56 then each octet in lower-case hex without zero padding (spec 7.4)."""
-    return "54:56:" + ":".join(format(int(octet), "x") for octet in ip.split("."))
-
-
-def _image_record(path: str) -> dict[str, Any]:
-    name = path.rsplit("/", 1)[-1]
-    return {
-        "name": name,
-        "path": path,
-        "format": "qcow2",
-        "capacity": 0,
-        "allocation": 0,
-        "backingStore": None,
-    }

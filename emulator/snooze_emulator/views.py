@@ -18,9 +18,6 @@ __all__ = [
     "offline_stub",
 ]
 
-IMAGE_SOURCE = "/var/lib/snooze/images"
-INSTANCES = "/var/lib/snooze/instances"
-
 
 def address(host: str, port: int) -> dict[str, Any]:
     return {"address": host, "port": port}
@@ -42,19 +39,9 @@ def location(cluster: Cluster, vm: VirtualMachine) -> dict[str, Any]:
     }
 
 
-def metadata(cluster: Cluster, vm: VirtualMachine, *, as_group_manager: bool = True) -> dict[str, Any]:
-    """A VM record; a group manager's points at the LC's overlay disk, the leader's at the image."""
+def metadata(cluster: Cluster, vm: VirtualMachine) -> dict[str, Any]:
+    """A VirtualMachineMetaData: the leader's copy in results, a group manager's in its repository."""
     where = location(cluster, vm)
-    image = vm.image
-    if as_group_manager and image is not None:
-        image = {
-            "name": vm.name,
-            "path": f"{INSTANCES}/{vm.name}",
-            "format": "qcow2",
-            "capacity": 0,
-            "allocation": 0,
-            "backingStore": f"{IMAGE_SOURCE}/{image['name']}",
-        }
     return {
         "virtualMachineLocation": where,
         "groupManagerControlDataAddress": where["groupManagerControlDataAddress"],
@@ -65,7 +52,7 @@ def metadata(cluster: Cluster, vm: VirtualMachine, *, as_group_manager: bool = T
         "usedCapacity": {},
         "xmlRepresentation": vm.xml,
         "isAssigned": False,
-        "image": image,
+        "image": vm.image,
     }
 
 
@@ -101,7 +88,7 @@ def offline_stub(name: str) -> dict[str, Any]:
 def cluster_response(cluster: Cluster, result: dict[str, Any]) -> dict[str, Any]:
     return {
         "errorCode": result["errorCode"],
-        "virtualMachineMetaData": [metadata(cluster, vm, as_group_manager=False) for vm in result["vms"]],
+        "virtualMachineMetaData": [metadata(cluster, vm) for vm in result["vms"]],
     }
 
 
@@ -143,7 +130,7 @@ def group_manager(cluster: Cluster, gm: GroupManager, *, with_vms: bool) -> dict
         "isAssigned": False,
         "listenSettings": {
             "controlDataAddress": address(cluster.listen, gm.port),
-            "monitoringDataAddress": address(cluster.listen, gm.port + 1000),
+            "monitoringDataAddress": address(cluster.listen, gm.monitoring_port),
         },
         "heartbeatAddress": address("225.4.5.6", gm.heartbeat_port),
         "localControllers": {
@@ -163,7 +150,7 @@ def group_leader_from_bootstrap(cluster: Cluster) -> dict[str, Any]:
         "isAssigned": False,
         "listenSettings": {
             "controlDataAddress": address(cluster.listen, leader.port),
-            "monitoringDataAddress": address(cluster.listen, leader.port + 1000),
+            "monitoringDataAddress": address(cluster.listen, leader.monitoring_port),
         },
         "heartbeatAddress": _unknown_address(),
         "localControllers": {},

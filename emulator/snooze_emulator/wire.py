@@ -19,86 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
+from .beans import Unconvertible, read_bean, read_int
+from .config import EmulatorConfig
 from .faults import Faults
-from .model import Cluster, ServerFault
+from .model import ServerFault
 
-__all__ = ["BEANS", "Body", "Endpoint", "Raw", "Server"]
+__all__ = ["Body", "Endpoint", "Raw", "Server"]
 
 
 class Raw(str):
     """A string result: sent unquoted, as Restlet's default converter does."""
-
-
-# Bean properties Jackson accepts (from the getters/setters of snoozecommon's classes).
-_ADDRESS = {"address": None, "port": None}
-_LOCATION = {
-    "virtualMachineId": None,
-    "localControllerId": None,
-    "localControllerControlDataAddress": _ADDRESS,
-    "groupManagerId": None,
-    "groupManagerControlDataAddress": _ADDRESS,
-}
-_HYPERVISOR = {
-    "port": None,
-    "driver": None,
-    "transport": None,
-    "migration": {"method": None, "timeout": None},
-}
-BEANS: dict[str, dict[str, Any]] = {
-    "VirtualClusterSubmissionRequest": {
-        "virtualMachineTemplates": [
-            {
-                "libVirtTemplate": None,
-                "libVirtDescription": None,
-                "networkCapacityDemand": {"rxBytes": None, "txBytes": None},
-                "vcpus": None,
-                "memory": None,
-                "name": None,
-                "imageId": None,
-                "hostId": None,
-            }
-        ]
-    },
-    "VirtualMachineLocation": _LOCATION,
-    "MetaDataRequest": {"virtualMachineLocation": _LOCATION, "numberOfMonitoringEntries": None},
-    "MigrationRequest": {
-        "sourceVirtualMachineLocation": _LOCATION,
-        "destinationVirtualMachineLocation": _LOCATION,
-        "destinationHypervisorSettings": _HYPERVISOR,
-        "migrated": None,
-    },
-    "ClientMigrationRequestSimple": {"virtualMachineId": None, "localControllerId": None},
-    "ResizeRequest": {"virtualMachineLocation": _LOCATION, "resizedCapacity": None},
-    "HostListRequest": {
-        "start": None,
-        "limit": None,
-        "groupManagerId": None,
-        "localControllerId": None,
-        "numberOfMonitoringEntries": None,
-    },
-}
-
-
-class _Unsupported(Exception):
-    """Jackson could not convert the body: 415."""
-
-
-def _check_bean(value: Any, shape: Any, where: str) -> None:
-    if value is None or shape is None:
-        return
-    if isinstance(shape, list):
-        if not isinstance(value, list):
-            raise _Unsupported(f"{where}: an array is required")
-        for item in value:
-            _check_bean(item, shape[0], where)
-        return
-    if not isinstance(value, dict):
-        raise _Unsupported(f"{where}: an object is required")
-    for key, item in value.items():
-        if key not in shape:
-            raise _Unsupported(f'Unrecognized field "{key}"')
-        _check_bean(item, shape[key], key)
 
 
 @dataclass(frozen=True)
@@ -127,12 +59,14 @@ class Server(ThreadingHTTPServer):
         port: int,
         component: str,
         endpoints: dict[str, Endpoint],
-        cluster: Cluster,
+        lock: threading.RLock,
+        config: EmulatorConfig,
         faults: Faults,
     ) -> None:
         self.component = component
         self.endpoints = endpoints
-        self.cluster = cluster
+        self.lock = lock  # the cluster's: a handler sees and changes a consistent state
+        self.config = config
         self.faults = faults
         super().__init__((host, port), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
@@ -174,24 +108,31 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_OPTIONS(self) -> None:
+        self._handle("OPTIONS")
+
     def _handle(self, verb: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > self.server.cluster.config.max_body_bytes:
+        raw_body = self._read_body()
+        if raw_body is None:
             self._send(413, b"request body too large", "text/plain")
             self.close_connection = True
             return
-        raw_body = self.rfile.read(length) if length else b""
-        target = self.path
-        path, _, query = target.partition("?")
-        if path.lstrip("/") != self.server.component:
+        # Origin form, the same without its leading slash (spec 2.1), or absolute form.
+        target = urlsplit(self.path) if "://" in self.path else urlsplit("/" + self.path.removeprefix("/"))
+        if target.path != "/" + self.server.component:
             self._send(404, _error_page(404, "Not Found"), "text/html")
             return
-        method = next((p for p in query.split("&") if p and "=" not in p), None)
+        # Restlet matches an annotation when its bare name is among the query's parameters;
+        # `?getX=` carries a value and matches nothing.
+        names = [p for p in target.query.split("&") if p and "=" not in p]
+        method = next((n for n in names if n in self.server.endpoints), None)
         endpoint = self.server.endpoints.get(method or "")
-        if endpoint is None or endpoint.verb != verb:
+        if method is None or endpoint is None or endpoint.verb != verb:
             self._send(405, _error_page(405, "Method Not Allowed"), "text/html")
             return
-        assert method is not None
         fault = self.server.faults.take(method)
         if fault is not None:
             if fault.kind == "drop":
@@ -211,15 +152,37 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.seconds)
         try:
             argument = self._argument(endpoint.body, raw_body)
-            with self.server.cluster.lock:
+            with self.server.lock:
                 result = endpoint.handler(argument)
-        except _Unsupported:
+        except Unconvertible:
             self._send(415, _error_page(415, "Unsupported Media Type"), "text/html")
             return
-        except ServerFault:
+        except Exception:  # ServerFault, or any other Java-like failure: Restlet's 500 page
             self._send(500, _error_page(500, "Internal Server Error"), "text/html")
             return
         self._reply(verb, result)
+
+    def _read_body(self) -> bytes | None:
+        """The request body; None when it is larger than allowed."""
+        limit = self.server.config.max_body_bytes
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if length == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                size += length
+                if size > limit:
+                    return None
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > limit:
+            return None
+        return self.rfile.read(length) if length > 0 else b""
 
     def _argument(self, body: Body, raw: bytes) -> Any:
         if body.kind == "none":
@@ -230,20 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
             return raw.decode("utf-8", errors="replace")
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if media not in ("", "application/json"):
-            raise _Unsupported(media)
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise _Unsupported("malformed JSON") from None
+            raise Unconvertible(media)
         if body.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise _Unsupported("an int is required")
-            try:
-                return int(value)
-            except ValueError:
-                raise _Unsupported("an int is required") from None
-        _check_bean(value, BEANS[body.bean], body.bean)
-        return value
+            return read_int(raw)
+        return read_bean(raw, body.bean)
 
     def _reply(self, verb: str, result: Any) -> None:
         if result is None:
@@ -254,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(result, bool):
             self._send(200, b"true" if result else b"false", "application/json")
         elif isinstance(result, Raw):
-            quirks = self.server.cluster.config.quirks
+            quirks = self.server.config.quirks
             text = str(result) if quirks.raw_string_responses else json.dumps(str(result))
             self._send(200, text.encode(), "application/json; charset=UTF-8")
         else:

@@ -1,0 +1,418 @@
+"""The virtual cluster submission pipeline (spec 6.1): group leader, group managers, hosts.
+
+The leader builds the VMs and takes their IPs at once and answers a task id; one worker at a time
+then dispatches VMs to group managers (retrying busy ones), each group manager places and starts
+its VMs while busy, and the leader collects the answers in rounds. Results are stored under the
+task id until read. Everything after the task id happens on the cluster's scheduler, so a result is
+never ready in the call that created it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+from .model import UNKNOWN, Cluster, GroupManager, LeaderState, LocalController, VirtualMachine
+from .templates import parse_template, provision, rewrite_for_leader
+
+__all__ = ["IMAGE_SOURCE", "INSTANCES", "mac_for", "start_virtual_cluster", "take_result"]
+
+IMAGE_SOURCE = "/var/lib/snooze/images"  # imageRepository.manager.source on the hosts
+INSTANCES = "/var/lib/snooze/instances"  # where hosts create the VMs' overlay disks
+RUNNING, ERROR = "RUNNING", "ERROR"
+
+
+@dataclass
+class _Submission:
+    task_id: str
+    vms: list[VirtualMachine]  # the leader's copies, in request order
+    leader: LeaderState  # the leadership it belongs to; a failover makes it moot
+    sent: dict[str, list[VirtualMachine]] = field(default_factory=dict)  # awaiting an answer
+    answers: dict[str, list[VirtualMachine]] = field(default_factory=dict)  # group managers' answers
+    unsent: int = 0  # group managers the leader is still trying to hand VMs to
+    error: str | None = None
+
+
+# -- the leader's synchronous part (spec 6.1.2) -----------------------------------------------------
+
+
+def start_virtual_cluster(cluster: Cluster, templates: list[dict[str, Any]] | None) -> str | None:
+    """Build, allocate IPs, queue; the task id, or None when Snooze rejects the whole request."""
+    if templates is None:
+        return None  # no virtualMachineTemplates: an NPE caught inside
+    if cluster.config.quirks.null_host_id_rejects_submission and any(
+        "hostId" in t and t["hostId"] is None for t in templates
+    ):
+        return None
+    vms = [vm for vm in (_build(cluster, t) for t in templates) if vm is not None]
+    for vm in vms:
+        ip = cluster.take_ip()
+        if ip is None:
+            vm.status, vm.error_code = ERROR, "NOT_ENOUGH_IP_ADDRESSES"
+            continue
+        vm.ip = ip
+        if vm.parsed:  # an unparsable template keeps its text, and its IP (spec 6.1.3 step 10)
+            vm.xml = rewrite_for_leader(vm.xml, mac_for(ip))
+    state = cluster.leader_state
+    submission = _Submission(str(uuid.uuid4()), vms, state)
+    state.queue.append(submission)
+    _next_worker(cluster, state)
+    return submission.task_id
+
+
+def _build(cluster: Cluster, template: dict[str, Any]) -> VirtualMachine | None:
+    """None: the VM is silently left out of the submission."""
+    demand = template.get("networkCapacityDemand") or {}
+    rx, tx = float(demand.get("rxBytes") or 0), float(demand.get("txBytes") or 0)
+    # libVirtTemplate and libVirtDescription set the same Java field: the last one read wins.
+    xml = next(
+        (template[k] for k in reversed(list(template)) if k in ("libVirtTemplate", "libVirtDescription")),
+        None,
+    )
+    if xml and xml.strip():
+        facts = parse_template(xml)
+        if facts is None:  # Snooze logs and keeps the bean's defaults
+            vm = VirtualMachine(UNKNOWN, [1.0, 131072.0, 0.0, 0.0], xml, None, parsed=False)
+        else:
+            image = _image(facts.disk.rsplit("/", 1)[-1], facts.disk) if facts.disk else None
+            vm = VirtualMachine(facts.name, [float(facts.vcpus), float(facts.memory), rx, tx], xml, image)
+    else:
+        image_id = template.get("imageId")
+        known = cluster.config.accept_any_image or image_id in cluster.config.images
+        if not known and cluster.config.quirks.unknown_image_drops_vm:
+            return None  # the image repository lookup failed
+        name = template.get("name") or UNKNOWN
+        vcpus = int(template["vcpus"]) if template.get("vcpus") is not None else 1
+        memory = int(template["memory"]) if template.get("memory") is not None else 131072
+        xml = (
+            f"<domain><name>{escape(name)}</name><memory>{memory}</memory><vcpu>{vcpus}</vcpu>"
+            "<devices/></domain>"
+        )
+        vm = VirtualMachine(
+            name,
+            [float(vcpus), float(memory), rx, tx],
+            xml,
+            _image(str(image_id), f"{IMAGE_SOURCE}/{image_id}"),
+        )
+    vm.pinned = template.get("hostId") or UNKNOWN
+    return vm
+
+
+def _image(name: str, path: str) -> dict[str, Any]:
+    return {"name": name, "path": path, "format": "raw", "capacity": 0, "allocation": 0, "backingStore": None}
+
+
+def mac_for(ip: str) -> str:
+    """54:56 then each octet in lower-case hex without zero padding (spec 7.4)."""
+    return "54:56:" + ":".join(format(int(octet), "x") for octet in ip.split("."))
+
+
+# -- the worker: dispatch, start, collect (spec 6.1.3) ---------------------------------------------
+
+
+def _next_worker(cluster: Cluster, state: LeaderState) -> None:
+    """One worker at a time, FIFO; a wedged queue never moves again."""
+    if state.working or state.wedged or not state.queue:
+        return
+    state.working = True
+    submission: _Submission = state.queue.pop(0)
+    cluster.scheduler.after(0, lambda: _dispatch(cluster, submission))
+
+
+def _current(cluster: Cluster, submission: _Submission) -> bool:
+    return cluster.leader_state is submission.leader
+
+
+def _dispatch(cluster: Cluster, submission: _Submission) -> None:
+    if not _current(cluster, submission):
+        return
+    # A leader that used to be a group manager still places VMs on its old hosts (spec 12.22).
+    managers = cluster.managers() or ([cluster.leader] if cluster.controllers_of(cluster.leader.id) else [])
+    if not managers:
+        submission.error = "GROUP_MANAGERS_MISSING"
+        _finish(cluster, submission)
+        return
+    plan = _plan(cluster, submission, managers)
+    submission.sent = plan
+    submission.unsent = len(plan)
+    if not plan:
+        _schedule_collection(cluster, submission, 1)
+    for gm_id in plan:
+        _hand_over(cluster, submission, cluster.group_managers[gm_id], 0)
+
+
+def _plan(
+    cluster: Cluster, submission: _Submission, managers: list[GroupManager]
+) -> dict[str, list[VirtualMachine]]:
+    """The leader's dispatching against its view of each group manager's capacity."""
+    quirks = cluster.config.quirks
+    capacity = {gm.id: _sum(lc.capacity for lc in cluster.controllers_of(gm.id)) for gm in managers}
+    usage = {gm.id: _sum(cluster.used(lc.id) for lc in cluster.controllers_of(gm.id)) for gm in managers}
+    plan: dict[str, list[VirtualMachine]] = {}  # group manager id -> its VMs
+
+    def fits(gm: GroupManager, vm: VirtualMachine) -> bool:
+        needed = zip(usage[gm.id], vm.requested, capacity[gm.id], strict=True)
+        return all(used + more <= total for used, more, total in needed)
+
+    def assign(gm: GroupManager, vm: VirtualMachine) -> None:
+        plan.setdefault(gm.id, []).append(vm)
+        usage[gm.id] = [a + b for a, b in zip(usage[gm.id], vm.requested, strict=True)]
+
+    def refuse(vm: VirtualMachine) -> None:
+        # Set on every failed test, and left behind when another group manager takes it.
+        vm.status, vm.error_code = ERROR, "NOT_ENOUGH_GROUP_MANAGER_CAPACITY"
+
+    free: list[VirtualMachine] = []
+    for vm in submission.vms:
+        if vm.status == ERROR:
+            continue  # no IP: set aside, still in the response
+        if vm.pinned in ("", UNKNOWN):
+            free.append(vm)
+            continue
+        owner = _pinned_manager(cluster, vm.pinned, managers)
+        if owner is None:
+            vm.status, vm.error_code = ERROR, "INVALID_HOST_ID"
+            continue
+        # The Static dispatcher marks the VM unconditionally, then dispatches it if it fits.
+        if quirks.stale_error_code_when_pinned or not fits(owner, vm):
+            refuse(vm)
+        if fits(owner, vm):
+            assign(owner, vm)
+
+    if cluster.config.dispatching.lower() == "firstfit":
+        ordered = sorted(managers, key=lambda gm: -sum(capacity[gm.id]))
+        for vm in free:
+            for gm in ordered:
+                if fits(gm, vm):
+                    assign(gm, vm)
+                    break
+                refuse(vm)
+    else:  # RoundRobin: each visited group manager gets the first remaining VM that fits
+        state = submission.leader
+        start = state.dispatch_cursor % len(managers)
+        state.dispatch_cursor += 1
+        ordered = managers[start:] + managers[:start]
+        remaining = list(free)
+        progress = True
+        while remaining and progress:
+            progress = False
+            for gm in ordered:
+                for vm in remaining:
+                    if fits(gm, vm):
+                        assign(gm, vm)
+                        remaining.remove(vm)
+                        progress = True
+                        break
+                    refuse(vm)
+        for vm in remaining:
+            refuse(vm)
+    return plan
+
+
+def _pinned_manager(cluster: Cluster, host_id: str, managers: list[GroupManager]) -> GroupManager | None:
+    gm = cluster.group_managers.get(host_id)
+    if gm is not None:
+        return gm if gm in managers else None
+    lc = cluster.local_controllers.get(host_id)
+    if lc is None or not lc.up:
+        return None
+    owner = cluster.group_managers[lc.group_manager_id]
+    return owner if owner in managers else None
+
+
+def _hand_over(cluster: Cluster, submission: _Submission, gm: GroupManager, attempt: int) -> None:
+    """startVirtualMachines on a group manager, retried while it is busy (spec 6.1.3 step 5)."""
+    if not _current(cluster, submission):
+        return
+    timing = cluster.config.timing
+    if gm.alive and not gm.busy():
+        _group_manager_starts(cluster, submission, gm)
+    elif attempt < timing.dispatch_retries:
+        cluster.scheduler.after(
+            timing.dispatch_retry_interval, lambda: _hand_over(cluster, submission, gm, attempt + 1)
+        )
+        return
+    else:
+        for vm in submission.sent.pop(gm.id):
+            vm.status, vm.error_code = ERROR, "UNABLE_TO_START_ON_GROUP_MANAGER"
+    submission.unsent -= 1
+    if submission.unsent == 0:
+        _schedule_collection(cluster, submission, 1)
+
+
+def _group_manager_starts(cluster: Cluster, submission: _Submission, gm: GroupManager) -> None:
+    """The group manager's worker: busy (MANAGEMENT) while it places and starts its VMs."""
+    batch = [vm.copy() for vm in submission.sent[gm.id]]  # the group manager's own records
+    for vm in batch:
+        vm.group_manager_id, vm.local_controller_id = gm.id, UNKNOWN
+    delay = cluster.config.timing.start_delay
+    gm.keep_busy(delay)
+    placed = _place(cluster, gm, batch)
+    cluster.scheduler.after(delay, lambda: _hosts_start(cluster, submission, gm, batch, placed))
+
+
+def _place(
+    cluster: Cluster, gm: GroupManager, batch: list[VirtualMachine]
+) -> dict[str, list[VirtualMachine]]:
+    """Local controllers for the batch: RoundRobin or FirstFit over hosts by decreasing load."""
+    hosts = cluster.controllers_of(gm.id)
+    extra: dict[str, list[float]] = {lc.id: [0.0] * 4 for lc in hosts}
+    placed: dict[str, list[VirtualMachine]] = {}
+    for vm in batch:
+        pinned = cluster.local_controllers.get(vm.pinned)
+        if pinned is not None:
+            candidates = [pinned] if pinned in hosts else []
+        else:
+            candidates = sorted(
+                hosts,
+                key=lambda lc: (
+                    -sum(a + b for a, b in zip(cluster.used(lc.id), extra[lc.id], strict=True)),
+                    lc.status != "ACTIVE",
+                ),
+            )
+            if cluster.config.placement.lower() == "roundrobin" and candidates:
+                cursor = cluster.placement_cursor.get(gm.id, 0) % len(candidates)
+                cluster.placement_cursor[gm.id] = cursor + 1
+                candidates = candidates[cursor:] + candidates[:cursor]
+        chosen: LocalController | None = next(
+            (lc for lc in candidates if cluster.fits(lc, vm.requested, extra[lc.id])), None
+        )
+        if chosen is None:
+            vm.status, vm.error_code = ERROR, "NOT_ENOUGH_LOCAL_CONTROLLER_CAPACITY"
+            continue
+        extra[chosen.id] = [a + b for a, b in zip(extra[chosen.id], vm.requested, strict=True)]
+        vm.local_controller_id = chosen.id
+        placed.setdefault(chosen.id, []).append(vm)
+    return placed
+
+
+def _hosts_start(
+    cluster: Cluster,
+    submission: _Submission,
+    gm: GroupManager,
+    batch: list[VirtualMachine],
+    placed: dict[str, list[VirtualMachine]],
+) -> None:
+    """Each host starts its VMs; running ones enter the group manager's repository.
+
+    This happens even when the leader has died meanwhile: group managers outlive it."""
+    for lc_id, vms in placed.items():
+        lc = cluster.local_controllers[lc_id]
+        if not lc.up or any(vm.image is None for vm in vms):
+            # The host's call failed (down, or an NPE on a VM without image): all its VMs fail.
+            for vm in vms:
+                vm.status, vm.error_code = ERROR, "INVALID_SUBMISSION_RESPONSE"
+            continue
+        for vm in vms:
+            if any(other.name == vm.name and other.local_controller_id == lc_id for other in cluster.vms):
+                vm.status, vm.error_code = ERROR, "FAILED_TO_START_ON_HYPERVISOR"  # libvirt refuses
+                continue
+            vm.status = RUNNING
+            _provision(vm)
+            cluster.vms.append(vm)
+    for vm in batch:
+        if vm.status != RUNNING:
+            vm.local_controller_id = UNKNOWN if vm.pinned not in cluster.local_controllers else vm.pinned
+    # The group manager lists the VMs it could not place first.
+    unplaced = [vm for vm in batch if vm.status != RUNNING]
+    submission.answers[gm.id] = [vm.copy() for vm in unplaced + [vm for vm in batch if vm.status == RUNNING]]
+
+
+def _provision(vm: VirtualMachine) -> None:
+    """The host's record: an overlay disk backed by the image of that name in its source directory."""
+    assert vm.image is not None
+    overlay = f"{INSTANCES}/{vm.name}"
+    vm.xml = provision(vm.xml, vm.name, "qemu", overlay, f"{IMAGE_SOURCE}/context.iso")
+    vm.image = {
+        "name": vm.name,
+        "path": overlay,
+        "format": "qcow2",
+        "capacity": 0,
+        "allocation": 0,
+        "backingStore": f"{IMAGE_SOURCE}/{vm.image['name']}",
+    }
+
+
+def _schedule_collection(cluster: Cluster, submission: _Submission, round_: int) -> None:
+    cluster.scheduler.after(
+        cluster.config.timing.collection_delay, lambda: _collect(cluster, submission, round_)
+    )
+
+
+def _collect(cluster: Cluster, submission: _Submission, round_: int) -> None:
+    """A collection round: merge the answers that are in; flag the VMs still waiting."""
+    if not _current(cluster, submission):
+        return
+    quirks = cluster.config.quirks
+    for gm_id in list(submission.sent):
+        if gm_id in submission.answers:
+            _merge(
+                submission.sent.pop(gm_id), submission.answers[gm_id], by_index=quirks.answers_merged_by_index
+            )
+    if submission.sent:
+        waiting = (
+            submission.vms
+            if quirks.uncollected_marks_whole_cluster
+            else [vm for vms in submission.sent.values() for vm in vms]
+        )
+        for vm in waiting:
+            vm.status, vm.error_code = ERROR, "UNABLE_TO_COLLECT_GROUP_MANAGER_RESPONSE"
+        if round_ < cluster.config.timing.collection_rounds:
+            _schedule_collection(cluster, submission, round_ + 1)
+            return
+    _finish(cluster, submission)
+
+
+def _merge(sent: list[VirtualMachine], answer: list[VirtualMachine], *, by_index: bool) -> None:
+    """Only status, error code and location come back from the group manager (spec 6.1.3 step 7)."""
+    if by_index:
+        pairs = list(zip(sent, answer, strict=False))  # how Snooze pairs them, right or wrong
+    else:
+        pool = list(answer)
+        pairs = []
+        for vm in sent:
+            match = next((a for a in pool if a.name == vm.name), None)
+            if match is not None:
+                pool.remove(match)
+                pairs.append((vm, match))
+    for mine, theirs in pairs:
+        mine.status, mine.error_code = theirs.status, theirs.error_code
+        mine.name = theirs.name
+        mine.local_controller_id, mine.group_manager_id = theirs.local_controller_id, theirs.group_manager_id
+
+
+def _finish(cluster: Cluster, submission: _Submission) -> None:
+    """Return the IPs of VMs that are not running, store the result, start the next worker."""
+    if not _current(cluster, submission):
+        return
+    state = submission.leader
+    state.working = False
+    for vm in submission.vms:
+        if vm.status == RUNNING or vm.error_code == "NOT_ENOUGH_IP_ADDRESSES":
+            continue
+        if not vm.parsed and vm.ip != UNKNOWN and cluster.config.quirks.unparsable_template_wedges_queue:
+            # Re-reading the MAC from the untouched XML throws: the callback dies before storing
+            # the result and before starting the next worker.
+            state.wedged = True
+            return
+        cluster.release_ip(vm.ip)
+        vm.ip = UNKNOWN
+    state.results[submission.task_id] = {"errorCode": submission.error, "vms": submission.vms}
+    _next_worker(cluster, state)
+
+
+def take_result(cluster: Cluster, task_id: str) -> dict[str, Any] | None:
+    """The finished submission; by default the first read consumes it (spec 6.1.4)."""
+    results: dict[str, dict[str, Any]] = cluster.leader_state.results
+    if cluster.config.quirks.one_shot_results:
+        return results.pop(task_id, None)
+    return results.get(task_id)
+
+
+def _sum(vectors: Any) -> list[float]:
+    total = [0.0, 0.0, 0.0, 0.0]
+    for vector in vectors:
+        total = [a + b for a, b in zip(total, vector, strict=True)]
+    return total
