@@ -5,19 +5,28 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import textwrap
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from . import Emulator
-from .config import EmulatorConfig, Quirks, Timing
+from .config import EmulatorConfig, Quirks, Timing, explain
 
 
 def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
     defaults = EmulatorConfig()
     parser = argparse.ArgumentParser(
         prog="snooze-emulator",
-        description="A local Snooze cluster that behaves on the wire like the real one: a bootstrap, "
-        "an elected group leader, group managers and local controllers, each on its own port.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "A local Snooze cluster that behaves on the wire like the real one: a bootstrap, "
+            "an elected group leader, group managers and local controllers, each on its own port "
+            "(by default bootstrap 5000, group leader 5001, group manager 5002, hosts 5003-5005), and a "
+            "control API for tests (GET /state, /vms, /hosts, /quirks; POST /failover, /hosts/ID/down, "
+            "/faults, /quirks, /vms/NAME/destroy, /vms/NAME/migrate; DELETE /faults). Command-line flags "
+            "override the --config file.",
+            width=100,
+        ),
     )
     parser.add_argument("--config", metavar="FILE", help="a TOML file with any of the settings below")
     parser.add_argument("--listen", help=f"address to bind (default {defaults.listen})")
@@ -54,13 +63,37 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
         action="store_true",
         help="the bootstrap keeps no host list (204), as with Snooze's in-memory database",
     )
+    parser.add_argument("--hostname", help=f"host name the nodes report (default {defaults.hostname})")
     parser.add_argument(
+        "--max-body-bytes", type=int, help=f"largest request body (default {defaults.max_body_bytes})"
+    )
+    timing_flags = parser.add_argument_group("timing (seconds; each flag overrides --realistic-timing)")
+    for setting in fields(Timing):
+        timing_flags.add_argument(
+            "--" + setting.name.replace("_", "-"),
+            type=int if setting.type == "int" else float,
+            metavar="N",
+            help=f"{explain(Timing, setting.name)} (default {setting.default})",
+        )
+    quirk_flags = parser.add_argument_group(
+        "quirks (Snooze's own behaviours, all on by default)",
+        "\n".join(f"  {name}: {explain(Quirks, name)}" for name in Quirks.names()),
+    )
+    quirk_flags.add_argument(
         "--without-quirk",
         action="append",
         default=[],
         choices=Quirks.names(),
         metavar="QUIRK",
-        help=f"switch one of Snooze's quirks off: {', '.join(Quirks.names())}",
+        help="switch one quirk off (repeatable)",
+    )
+    quirk_flags.add_argument(
+        "--with-quirk",
+        action="append",
+        default=[],
+        choices=Quirks.names(),
+        metavar="QUIRK",
+        help="switch one quirk on (repeatable), e.g. one a --config file switched off",
     )
     args = parser.parse_args(argv)
 
@@ -78,12 +111,18 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
         "placement": args.placement,
         "dispatching": args.dispatching,
         "accept_any_image": args.accept_any_image,
+        "hostname": args.hostname,
+        "max_body_bytes": args.max_body_bytes,
     }
     config = replace(config, **{k: v for k, v in flags.items() if v is not None})
     if args.realistic_timing:
         config = replace(config, timing=Timing.realistic())
+    delays = {s.name: getattr(args, s.name) for s in fields(Timing) if getattr(args, s.name) is not None}
+    config = replace(config, timing=replace(config.timing, **delays))
     for quirk in args.without_quirk:
         setattr(config.quirks, quirk, False)
+    for quirk in args.with_quirk:
+        setattr(config.quirks, quirk, True)
     if args.bootstrap_in_memory:
         config.quirks.bootstrap_lists_controllers = False
     if config.group_managers < 1 or config.local_controllers < 0:

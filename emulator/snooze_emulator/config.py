@@ -7,21 +7,32 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EmulatorConfig", "Quirks", "Timing"]
+__all__ = ["EmulatorConfig", "Quirks", "Timing", "explain"]
+
+
+def _setting(default: Any, explanation: str) -> Any:
+    """A field whose explanation `snooze-emulator --help` prints."""
+    return field(default=default, metadata={"help": explanation})
+
+
+def explain(kind: type, name: str) -> str:
+    return str(next(f for f in fields(kind) if f.name == name).metadata.get("help", ""))
 
 
 @dataclass
 class Timing:
     """Delays in seconds. Defaults are fast; `realistic()` gives Snooze's own (spec 6.1.6, 7.7)."""
 
-    collection_delay: float = 1.0  # the group leader waits this long before each collection round
-    collection_rounds: int = 200  # rounds before the group leader gives up on a group manager
-    start_delay: float = 0.05  # a group manager busy starting VMs on its hosts (qemu-img, libvirt)
-    dispatch_retry_interval: float = 0.25  # the group leader retries a busy group manager after this
-    dispatch_retries: int = 60
-    removal_delay: float = 1.0  # SHUTDOWN_PENDING until the VM disappears
-    migration_delay: float = 1.0  # a live migration
-    summary_delay: float = 0.0  # freed IPs return to the pool after the next summary
+    collection_delay: float = _setting(1.0, "the group leader waits this long before each collection round")
+    collection_rounds: int = _setting(200, "collection rounds before the group leader gives up")
+    start_delay: float = _setting(0.05, "a group manager stays busy this long starting VMs on its hosts")
+    dispatch_retry_interval: float = _setting(
+        0.25, "the group leader retries a busy group manager after this"
+    )
+    dispatch_retries: int = _setting(60, "retries before VMs fail with UNABLE_TO_START_ON_GROUP_MANAGER")
+    removal_delay: float = _setting(1.0, "a shut down or destroyed VM stays SHUTDOWN_PENDING this long")
+    migration_delay: float = _setting(1.0, "a live migration lasts this long")
+    summary_delay: float = _setting(0.0, "freed IPs return to the leader's pool after this")
 
     @classmethod
     def realistic(cls) -> Timing:
@@ -39,22 +50,35 @@ class Timing:
 class Quirks:
     """Snooze behaviours a client must survive (spec section 12); each can be switched off."""
 
-    raw_string_responses: bool = True  # task ids come back unquoted, labelled application/json
-    one_shot_results: bool = True  # the first read of a submission result consumes it
-    stale_error_code_when_pinned: bool = (
-        True  # a VM pinned with hostId runs with NOT_ENOUGH_GROUP_MANAGER_CAPACITY
+    raw_string_responses: bool = _setting(True, "string answers (task ids) come unquoted, labelled JSON")
+    one_shot_results: bool = _setting(True, "the first read of a submission result consumes it")
+    stale_error_code_when_pinned: bool = _setting(
+        True, "a VM pinned with hostId runs with error code NOT_ENOUGH_GROUP_MANAGER_CAPACITY"
     )
-    unparsable_template_wedges_queue: bool = True  # an unparsable template blocks every later submission
-    null_host_id_rejects_submission: bool = True  # "hostId": null drops the whole request
-    unknown_image_drops_vm: bool = True  # a VM whose imageId is not in the repository is silently omitted
-    answers_merged_by_index: bool = True  # a group manager's answer is paired with the VMs by position
-    uncollected_marks_whole_cluster: bool = True  # a slow group manager flags every VM of the cluster
-    migration_always_true: bool = True  # the GL answers true even if the GM drops the migration
-    # The bootstrap's database: True is Cassandra's (host list, migrations forwarded), as the Snooze
-    # documentation shows; False the in-memory one (204 and false, spec 6.4c, 6.6).
-    bootstrap_lists_controllers: bool = True
-    lc_destroy_unknown_is_500: bool = True  # the LC's broken String.format for unknown VMs
-    resize_non_running_is_500: bool = True
+    unparsable_template_wedges_queue: bool = _setting(
+        True, "an unparsable template leaves its submission and every later one pending"
+    )
+    null_host_id_rejects_submission: bool = _setting(True, '"hostId": null drops the whole request')
+    unknown_image_drops_vm: bool = _setting(True, "a VM whose imageId is unknown is left out of the result")
+    answers_merged_by_index: bool = _setting(
+        True, "a group manager's answer is paired with the leader's VMs by position, failures first"
+    )
+    uncollected_marks_whole_cluster: bool = _setting(
+        True, "a group manager that has not answered flags every VM with UNABLE_TO_COLLECT_..."
+    )
+    migration_always_true: bool = _setting(True, "the leader's migrateVirtualMachine answers true regardless")
+    null_settings_wedge_group_manager: bool = _setting(
+        True, "a group manager's migrateVirtualMachine without hypervisor settings leaves it busy forever"
+    )
+    bootstrap_lists_controllers: bool = _setting(
+        True,
+        "the bootstrap's Cassandra database: host list and forwarded migrations, as the Snooze "
+        "documentation shows; off: the in-memory database's 204 and false",
+    )
+    lc_destroy_unknown_is_500: bool = _setting(
+        True, "a host's destroyVirtualMachine of an unknown VM is a 500"
+    )
+    resize_non_running_is_500: bool = _setting(True, "resizeVirtualMachine of a VM not RUNNING is a 500")
 
     @classmethod
     def names(cls) -> list[str]:

@@ -49,6 +49,10 @@ class _ControlHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         emulator = self.server.emulator
         length = int(self.headers.get("Content-Length") or 0)
+        if length > emulator.config.max_body_bytes:
+            self.close_connection = True
+            self._json(413, {"error": "request body too large"})
+            return
         try:
             body = json.loads(self.rfile.read(length) or b"{}")
             parts = [p for p in self.path.split("/") if p]
@@ -75,7 +79,7 @@ class _ControlHandler(BaseHTTPRequestHandler):
             else:
                 self._json(404, {"error": f"no such action {self.path}"})
                 return
-        except (KeyError, ValueError, TypeError) as error:
+        except (KeyError, ValueError, TypeError, RuntimeError) as error:
             self._json(400, {"error": str(error)})
             return
         self._json(200, result)

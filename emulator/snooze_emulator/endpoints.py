@@ -216,7 +216,12 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
             started = cluster.migrate(source_lc.group_manager_id, name, lc_id, destination_id)
             return True if cluster.config.quirks.migration_always_true else started
         if request.get("destinationHypervisorSettings") is None:
-            cluster.group_managers[gm_id].wedged = True  # the NPE that never completes (spec 6.4b)
+            if not cluster.config.quirks.null_settings_wedge_group_manager:
+                return False
+            gm = cluster.group_managers[gm_id]
+            if gm.busy():
+                return False
+            gm.wedged = True  # the migration threads die on an NPE; nothing completes (spec 6.4b)
             return True
         return cluster.migrate(gm_id, name, lc_id, destination_id)
 
