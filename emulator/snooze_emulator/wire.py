@@ -91,7 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
     # ACK hold every keep-alive answer back for tens of milliseconds.
     disable_nagle_algorithm = True
     server_version = "Restlet-Framework/2.1.1"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the admin API
         pass
@@ -121,13 +123,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         # Origin form, the same without its leading slash (spec 2.1), or absolute form.
-        target = urlsplit(self.path) if "://" in self.path else urlsplit("/" + self.path.removeprefix("/"))
-        if target.path != "/" + self.server.component:
+        if "://" in self.path.split("?", 1)[0]:
+            split = urlsplit(self.path)
+            path, query = split.path, split.query
+        else:
+            path, _, query = self.path.partition("?")
+        if path.removeprefix("/") != self.server.component:
             self._send(404, _error_page(404, "Not Found"), "text/html")
             return
         # Restlet matches an annotation when its bare name is among the query's parameters;
         # `?getX=` carries a value and matches nothing.
-        names = [p for p in target.query.split("&") if p and "=" not in p]
+        names = [p for p in query.split("&") if p and "=" not in p]
         method = next((n for n in names if n in self.server.endpoints), None)
         endpoint = self.server.endpoints.get(method or "")
         if method is None or endpoint is None or endpoint.verb != verb:

@@ -13,9 +13,7 @@ import pytest
 from snooze_emulator import Emulator, EmulatorConfig, Timing
 
 FAST = Timing(collection_delay=0.1, removal_delay=0.1, migration_delay=0.2, summary_delay=0.0)
-SEED = json.loads((Path(__file__).parent / "fixtures" / "debian1-seed.json").read_text())[
-    "libVirtTemplate"
-]
+SEED = json.loads((Path(__file__).parent / "fixtures" / "debian1-seed.json").read_text())["libVirtTemplate"]
 
 
 def start(**overrides: Any) -> Emulator:
