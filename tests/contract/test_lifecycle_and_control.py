@@ -219,3 +219,87 @@ def test_cli_prints_one_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     assert process.stdout.read() == "", "exactly one line"
+
+
+def test_failover_gives_a_fresh_pool_and_frees_a_wedged_queue() -> None:
+    with start(group_managers=3, timing=Timing(collection_delay=0.05)) as emu:
+        (kept,) = run(emu, template("kept"))
+        wedged = submit(emu, {"libVirtTemplate": "<domain><name>broken"})
+        stuck = submit(emu, template("stuck"))
+        time.sleep(0.3)
+        for task_id in (wedged, stuck):
+            answer = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id)
+            assert answer.content == b""
+        emu.fail_over()
+        # The new leader's pool is fresh, less the addresses of VMs its group managers report:
+        # .2 is taken by "kept"; .3 and .4, held by the old leader's stuck submissions, are free again.
+        assert kept["ipAddress"] == "192.168.122.2"
+        (after,) = run(emu, template("after"))
+        assert (after["status"], after["ipAddress"]) == ("RUNNING", "192.168.122.3")
+
+
+@pytest.mark.parametrize("cassandra", [True, False], ids=["cassandra", "in-memory"])
+def test_bootstrap_migration_depends_on_its_database(cassandra: bool) -> None:
+    with start(timing=Timing(collection_delay=0.05, migration_delay=0.05)) as emu:
+        emu.set_quirk("bootstrap_lists_controllers", cassandra)
+        (vm,) = run(emu, template("mover"))
+        source = vm["virtualMachineLocation"]["localControllerId"]
+        target = next(h["id"] for h in emu.hosts() if h["id"] != source)
+        order = {"virtualMachineId": "mover", "localControllerId": target}
+        answer = post(f"{emu.bootstrap_url}/bootstrap?migrateVirtualMachine", order)
+        assert answer.text == ("true" if cassandra else "false")
+        time.sleep(0.2)
+        (now,) = emu.vms()
+        assert now["virtualMachineLocation"]["localControllerId"] == (target if cassandra else source)
+
+
+def test_cli_flags_override_the_config_file(tmp_path: Path) -> None:
+    from snooze_emulator.__main__ import parse_arguments
+
+    config = tmp_path / "snooze.toml"
+    config.write_text(
+        'subnet = "10.0.0.0/29"\n[timing]\nremoval_delay = 7.0\n[quirks]\none_shot_results = false\n'
+    )
+    parsed = parse_arguments(
+        [
+            "--config",
+            str(config),
+            "--realistic-timing",
+            "--start-delay",
+            "0.5",
+            "--bootstrap-in-memory",
+            "--with-quirk",
+            "one_shot_results",
+            "--without-quirk",
+            "answers_merged_by_index",
+        ]
+    )
+    assert parsed.subnet == "10.0.0.0/29"
+    assert (parsed.timing.collection_delay, parsed.timing.start_delay) == (10.0, 0.5)
+    assert parsed.quirks.one_shot_results and not parsed.quirks.answers_merged_by_index
+    assert not parsed.quirks.bootstrap_lists_controllers
+    help_text = subprocess.run(
+        [str(Path(sys.executable).parent / "snooze-emulator"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for flag in (
+        "--base-port",
+        "--admin-port",
+        "--listen",
+        "--config",
+        "--realistic-timing",
+        "--bootstrap-in-memory",
+        "--collection-delay",
+        "--without-quirk",
+        "--placement",
+    ):
+        assert flag in help_text
+
+
+def test_small_subnet_runs_out_of_addresses_per_vm() -> None:
+    with start(subnet="10.0.0.0/29", local_controllers=3) as emu:  # 6 hosts: .2 to .6 handed out
+        vms = run(emu, *(template(f"vm{i}", memory=1024) for i in range(7)))
+        assert [v["ipAddress"] for v in vms[:5]] == [f"10.0.0.{i}" for i in range(2, 7)]
+        assert {(v["status"], v["errorCode"]) for v in vms[5:]} == {("ERROR", "NOT_ENOUGH_IP_ADDRESSES")}
