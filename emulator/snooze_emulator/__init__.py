@@ -1,4 +1,20 @@
-"""snooze-emulator: a local Snooze cluster that behaves on the wire like the real Java system."""
+"""snooze-emulator: a local Snooze cluster that behaves on the wire like the real Java system.
+
+    from snooze_emulator import Emulator, EmulatorConfig, Timing
+
+    with Emulator(EmulatorConfig(base_port=0, timing=Timing(collection_delay=0.05))) as snooze:
+        snooze.bootstrap_url, snooze.group_leader_url, snooze.admin_url
+        snooze.vms(), snooze.hosts(), snooze.state()
+        snooze.fail_over(); snooze.take_down(host_id)
+        snooze.inject_fault("destroyVirtualMachine", "false", count=2); snooze.clear_faults()
+        snooze.set_quirk("one_shot_results", False)
+        snooze.destroy_vm("vm1"); snooze.migrate_vm("vm1", host_id)  # drift behind a client's back
+
+Modules: model (cluster state and Snooze's rules), submissions (the leader's pipeline),
+templates (libvirt XML), beans (Jackson's reading of request bodies), wire (Restlet's HTTP forms),
+endpoints (which method each component serves), views (JSON shapes), faults, control (admin API),
+config (settings from flags or TOML).
+"""
 
 from __future__ import annotations
 
@@ -165,6 +181,9 @@ class Emulator:
 
     def inject_fault(self, method: str, kind: str, count: int = 1, seconds: float = 0.0) -> None:
         self.faults.inject(method, kind, count, seconds)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
 
     def set_quirk(self, name: str, enabled: bool) -> None:
         if name not in Quirks.names():

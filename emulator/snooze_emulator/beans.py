@@ -100,10 +100,12 @@ def read_bean(raw: bytes, bean: str) -> dict[str, Any] | None:
     return converted
 
 
-def read_int(raw: bytes) -> int:
-    """An `int` parameter: a bare JSON number (or numeric string)."""
+def read_int(raw: bytes) -> int | None:
+    """An `int` parameter: a bare JSON number (or numeric string); None for a JSON null."""
     value = _parse(raw)
-    converted: int = _convert(value, INT, "int") if value is not None else 0
+    if value is None:
+        return None
+    converted: int = _convert(value, INT, "int")
     return converted
 
 

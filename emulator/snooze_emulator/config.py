@@ -79,6 +79,9 @@ class Quirks:
         True, "a host's destroyVirtualMachine of an unknown VM is a 500"
     )
     resize_non_running_is_500: bool = _setting(True, "resizeVirtualMachine of a VM not RUNNING is a 500")
+    resize_swaps_network: bool = _setting(
+        True, "resizeVirtualMachine answers [vcpus, memory, tx, rx], keeping tx when rx is unset"
+    )
 
     @classmethod
     def names(cls) -> list[str]:

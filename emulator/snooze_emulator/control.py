@@ -86,7 +86,7 @@ class _ControlHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         if self.path.rstrip("/") == "/faults":
-            self.server.emulator.faults.clear()
+            self.server.emulator.clear_faults()
             self._json(200, {"cleared": True})
         else:
             self._json(404, {"error": f"no such resource {self.path}"})

@@ -258,6 +258,8 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
         return views.local_controller(cluster, lc, with_vms=False)
 
     def resize(request: dict[str, Any]) -> dict[str, Any] | None:
+        if cluster.group_managers[gm_id].busy():
+            return None  # not IDLE: an empty answer (spec 7.2)
         location = request.get("virtualMachineLocation") or {}
         lc_id, name = vm_at(location)
         vm = cluster.find_vm(gm_id, lc_id, name)
@@ -265,8 +267,13 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
             if cluster.config.quirks.resize_non_running_is_500:
                 raise ServerFault("null result from the local controller")
             return None
-        wanted = [float(v) for v in (request.get("resizedCapacity") or [-1, -1, -1, -1])]
-        resized = [w if w > 0 else c for w, c in zip(wanted, vm.requested, strict=False)]
+        wanted = [*(request.get("resizedCapacity") or []), -1.0, -1.0, -1.0, -1.0][:4]
+        resized = [w if w > 0 else c for w, c in zip(wanted, vm.requested, strict=True)]
+        if cluster.config.quirks.resize_swaps_network:
+            # rx read from [2], tx from [3] kept when [2] (not [3]) is unset, written as [tx, rx].
+            rx = wanted[2] if wanted[2] > 0 else vm.requested[2]
+            tx = wanted[3] if wanted[2] > 0 else vm.requested[3]
+            resized = [resized[0], resized[1], tx, rx]
         # The group manager stores the new vector in a temporary copy: the answer has it,
         # later reads do not (spec 6.5).
         answer = views.metadata(cluster, vm)

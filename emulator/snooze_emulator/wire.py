@@ -201,7 +201,10 @@ class _Handler(BaseHTTPRequestHandler):
         if media not in ("", "application/json"):
             raise Unconvertible(media)
         if body.kind == "int":
-            return read_int(raw)
+            number = read_int(raw)
+            if number is None:
+                raise ServerFault("null unboxed to int")  # an NPE in the Java code
+            return number
         return read_bean(raw, body.bean)
 
     def _reply(self, verb: str, result: Any) -> None:

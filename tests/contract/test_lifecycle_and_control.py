@@ -303,3 +303,28 @@ def test_small_subnet_runs_out_of_addresses_per_vm() -> None:
         vms = run(emu, *(template(f"vm{i}", memory=1024) for i in range(7)))
         assert [v["ipAddress"] for v in vms[:5]] == [f"10.0.0.{i}" for i in range(2, 7)]
         assert {(v["status"], v["errorCode"]) for v in vms[5:]} == {("ERROR", "NOT_ENOUGH_IP_ADDRESSES")}
+
+
+def test_resize_answers_the_new_capacity_but_keeps_the_old_one(emu: Emulator) -> None:
+    (vm,) = run(
+        emu, template("r", vcpus=1, memory=262144, networkCapacityDemand={"rxBytes": 10, "txBytes": 20})
+    )
+    location = vm["virtualMachineLocation"]
+    url = f"{gm_url(vm)}/groupmanager?resizeVirtualMachine"
+    answer = post(url, {"virtualMachineLocation": location, "resizedCapacity": [2, 524288, -1, -1]})
+    # Defaulted network entries come back swapped (spec 6.5).
+    assert answer.json()["requestedCapacity"] == [2.0, 524288.0, 20.0, 10.0]
+    assert metadata(emu, location)["requestedCapacity"] == [1.0, 262144.0, 10.0, 20.0]
+    emu.set_quirk("resize_swaps_network", False)
+    answer = post(url, {"virtualMachineLocation": location, "resizedCapacity": [-1, -1, 30, -1]})
+    assert answer.json()["requestedCapacity"] == [1.0, 262144.0, 30.0, 20.0]
+    assert post(f"{gm_url(vm)}/groupmanager?suspendVirtualMachine", location).text == "true"
+    assert post(url, {"virtualMachineLocation": location, "resizedCapacity": [2]}).status_code == 500
+    emu.set_quirk("resize_non_running_is_500", False)
+    assert post(url, {"virtualMachineLocation": location, "resizedCapacity": [2]}).content == b""
+
+
+def test_energy_saver_calls_are_500_when_energy_management_is_off(emu: Emulator) -> None:
+    gm = emu.group_manager_urls[0]
+    assert httpx.get(f"{gm}/groupmanager?suspendEnergySaver").status_code == 500
+    assert httpx.get(f"{emu.group_leader_url}/groupmanager?resumeEnergySaver").text == "false"
