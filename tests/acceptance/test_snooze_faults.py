@@ -21,19 +21,33 @@ def cluster(names: list[str], timeouts: str = "") -> str:
     )
 
 
-def test_create_timeout_names_pending_vms_and_loses_none(terraform_factory: Callable[..., Terraform]) -> None:
-    slow = Timing(collection_delay=4.0, removal_delay=0.2, migration_delay=0.2)
-    with fast_emulator(timing=slow) as emulator:
+@pytest.mark.parametrize(
+    ("timing", "status_at_timeout"),
+    [
+        # The group manager is still starting the VMs: Snooze knows nothing of them yet.
+        (Timing(start_delay=4.0, removal_delay=0.2, migration_delay=0.2), "PENDING"),
+        # The VMs run, but the group leader has not collected the result yet: found by name.
+        (Timing(collection_delay=4.0, removal_delay=0.2, migration_delay=0.2), "RUNNING"),
+    ],
+    ids=["not-started", "not-collected"],
+)
+def test_create_timeout_names_each_vm_and_loses_none(
+    terraform_factory: Callable[..., Terraform], timing: Timing, status_at_timeout: str
+) -> None:
+    with fast_emulator(timing=timing) as emulator:
         tf = terraform_factory(SNOOZE_BOOTSTRAP_URLS=emulator.bootstrap_url)
         tf.write("main.tf", cluster(["slow1", "slow2"], '  timeouts {\n    create = "1s"\n  }\n'))
         tf.init()
         result = tf.apply()
         assert result.returncode != 0
         assert "Timed out waiting for Snooze" in result.output
-        assert "slow1: PENDING" in result.output and "slow2: PENDING" in result.output
-        assert {vm["status"] for vm in vms_in_state(tf).values()} == {"PENDING"}, "nothing is lost"
+        assert f"slow1: {status_at_timeout}" in result.output
+        assert f"slow2: {status_at_timeout}" in result.output
+        in_state = vms_in_state(tf)
+        assert sorted(in_state) == ["slow1", "slow2"], "nothing is lost"
+        assert {vm["status"] for vm in in_state.values()} == {status_at_timeout}
 
-        time.sleep(4)  # Snooze starts them after all
+        time.sleep(4.5)  # Snooze starts them after all
         tf.run("refresh", "-no-color").check()
         assert sorted(assert_state_matches(tf, emulator)) == ["slow1", "slow2"]
         tf.destroy().check()
