@@ -9,12 +9,10 @@ import base64
 import datetime
 import json
 import os
-import shutil
 import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -123,14 +121,6 @@ def start(
     )
     assert process.stdout is not None
     return Plugin(process, process.stdout.readline())
-
-
-@pytest.fixture
-def socket_dir() -> Iterator[Path]:
-    """Short: a unix socket path must fit in 107 bytes, and pytest's temporary paths are long."""
-    directory = Path(tempfile.mkdtemp(prefix="tp-", dir="/tmp"))
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
@@ -15,14 +13,6 @@ import grpc
 import pytest
 from terraform_provider_snooze.runtime import transport
 from terraform_provider_snooze.runtime.serve import SERVER_OPTIONS
-
-
-@pytest.fixture
-def socket_parent() -> Iterator[Path]:
-    """Short: a unix socket path must fit in 107 bytes, and pytest's temporary paths are long."""
-    directory = Path(tempfile.mkdtemp(prefix="tp-", dir="/tmp"))
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -40,19 +30,19 @@ def new_server(servers: list[grpc.Server]) -> grpc.Server:
 
 
 def test_unix_socket_is_owner_only_in_a_private_directory(
-    socket_parent: Path, servers: list[grpc.Server]
+    socket_dir: Path, servers: list[grpc.Server]
 ) -> None:
     server = new_server(servers)
     previous = os.umask(0o022)  # a usual umask: nothing group- or world-writable, but readable
     try:
         listener = transport.listen_unix(
-            server.add_insecure_port, {"PLUGIN_UNIX_SOCKET_DIR": str(socket_parent)}
+            server.add_insecure_port, {"PLUGIN_UNIX_SOCKET_DIR": str(socket_dir)}
         )
     finally:
         os.umask(previous)
     path = Path(listener.address)
     assert listener.network == "unix" and path.is_absolute()
-    assert path.parent.parent == socket_parent
+    assert path.parent.parent == socket_dir
     assert stat.S_ISSOCK(path.stat().st_mode)
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -63,9 +53,9 @@ def test_unix_socket_is_owner_only_in_a_private_directory(
 
 
 def test_a_socket_path_too_long_for_sun_path_is_refused_and_leaves_nothing(
-    socket_parent: Path, servers: list[grpc.Server]
+    socket_dir: Path, servers: list[grpc.Server]
 ) -> None:
-    deep = socket_parent / ("d" * 100)
+    deep = socket_dir / ("d" * 100)
     deep.mkdir()
     with pytest.raises(OSError, match="too long"):
         transport.listen_unix(new_server(servers).add_insecure_port, {"PLUGIN_UNIX_SOCKET_DIR": str(deep)})
