@@ -68,10 +68,3 @@ class DiagnosticError(Exception):
     def __init__(self, summary: str, detail: str = "", path: AttributePath | None = None) -> None:
         super().__init__(summary if not detail else f"{summary}: {detail}")
         self.diagnostics = Diagnostics([Diagnostic(Severity.ERROR, summary, detail, path)])
-
-    @classmethod
-    def of(cls, diagnostics: Diagnostics) -> DiagnosticError:
-        """An error carrying several diagnostics at once (e.g. every invalid attribute)."""
-        error = cls("invalid configuration")
-        error.diagnostics = diagnostics
-        return error
