@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import SEED, start
+from harness.wire_calls import SEED, start
 from snooze_emulator import Emulator
 from terraform_provider_snooze.snooze_api import (
     Backoff,

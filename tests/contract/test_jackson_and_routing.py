@@ -6,7 +6,7 @@ import socket
 
 import httpx
 import pytest
-from conftest import post, run, template
+from harness.wire_calls import post, run, template
 from snooze_emulator import Emulator
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import metadata, post, run, start, submit, template, wait_for
+from harness.wire_calls import metadata, post, run, start, submit, template, wait_for
 from snooze_emulator import Emulator, Timing
 
 

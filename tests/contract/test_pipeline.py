@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from conftest import SEED, metadata, post, result, run, start, submit, template, wait_for
+from harness.wire_calls import SEED, metadata, post, result, run, start, submit, template, wait_for
 from snooze_emulator import Emulator, Timing
 
 

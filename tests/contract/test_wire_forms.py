@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from conftest import post, run, submit, template
+from harness.wire_calls import post, result, run, submit, template
 from snooze_emulator import Emulator
 
 
@@ -52,8 +52,6 @@ def test_string_parameters_are_raw_bodies(emu: Emulator) -> None:
     quoted = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=f'"{task_id}"')
     assert quoted.status_code == 200 and quoted.content == b""
     # The quoted id matched nothing: the raw one still gets the result.
-    from conftest import result
-
     assert result(emu, task_id)["virtualMachineMetaData"][0]["status"] == "RUNNING"
 
 
@@ -151,8 +149,6 @@ def test_error_and_null_answers_carry_the_documented_media_types(emu: Emulator) 
 
 def test_a_trailing_newline_is_part_of_a_string_parameter(emu: Emulator) -> None:
     task_id = submit(emu, template("a"))
-    from conftest import result
-
     result(emu, task_id)  # ready, and read once; a fresh one is read with the newline below
     again = submit(emu, template("b"))
     time.sleep(0.3)
