@@ -1,13 +1,17 @@
-"""A client of the Snooze IaaS manager's REST API. It knows nothing of Terraform."""
+"""A client of the Snooze IaaS manager's REST API. It knows nothing of Terraform.
 
-from .client import SnoozeClient
+client      one method per Snooze call (wire.py: the HTTP forms, discovery.py: the group leader)
+snapshot    one bulk listing of every VM, shared and short-lived
+"""
+
+from .client import COMMANDS, SnoozeClient
 from .errors import (
     NoGroupLeaderError,
     SnoozeError,
     SnoozeHTTPError,
-    SnoozeLeaderChangedError,
     SnoozeProtocolError,
     SnoozeRejectedError,
+    SnoozeSlowError,
     SnoozeTimeoutError,
     SnoozeUnreachableError,
 )
@@ -22,17 +26,19 @@ from .models import (
     MigrationSettings,
     NetworkAddress,
     NetworkDemand,
+    Submission,
     VirtualClusterResponse,
-    VirtualMachineDiscovery,
     VirtualMachineImage,
     VirtualMachineLocation,
     VirtualMachineMetaData,
     VirtualMachineTemplate,
     WakeupSettings,
 )
-from .waiting import Backoff
+from .snapshot import Listing
+from .waiting import Backoff, Pace
 
 __all__ = [
+    "COMMANDS",
     "OFFLINE",
     "RUNNING",
     "SHUTDOWN_PENDING",
@@ -40,21 +46,23 @@ __all__ = [
     "Backoff",
     "GroupManagerDescription",
     "HypervisorSettings",
+    "Listing",
     "LocalControllerDescription",
     "MigrationSettings",
     "NetworkAddress",
     "NetworkDemand",
     "NoGroupLeaderError",
+    "Pace",
     "SnoozeClient",
     "SnoozeError",
     "SnoozeHTTPError",
-    "SnoozeLeaderChangedError",
     "SnoozeProtocolError",
     "SnoozeRejectedError",
+    "SnoozeSlowError",
     "SnoozeTimeoutError",
     "SnoozeUnreachableError",
+    "Submission",
     "VirtualClusterResponse",
-    "VirtualMachineDiscovery",
     "VirtualMachineImage",
     "VirtualMachineLocation",
     "VirtualMachineMetaData",
