@@ -71,7 +71,7 @@ class SnoozeProvider(Provider):
     )
 
     def configure(self, request: ConfigureRequest) -> Any:
-        from .snooze_calls import SnoozeSession
+        from .session import SnoozeSession
 
         config = request.config
         urls = config.get("bootstrap_urls")
@@ -93,6 +93,6 @@ class SnoozeProvider(Provider):
         return [VirtualClusterResource()]
 
     def data_sources(self) -> Sequence[DataSource]:
-        from .local_controllers import LocalControllersDataSource
+        from .local_controllers.data_source import LocalControllersDataSource
 
         return [LocalControllersDataSource()]
