@@ -241,7 +241,9 @@ class Launcher:
     def _at_deadline(self, names: Sequence[str], pollable: bool = False) -> dict[str, Outcome]:
         """The deadline came before Snooze said: a VM that already appeared is ours anyway."""
         listing = self._listing()
-        unknown = Outcome(Fate.UNKNOWN, detail="Snooze had not said whether it started", pollable=pollable)
+        unknown = Outcome(
+            Fate.UNKNOWN, detail="Snooze had not said whether it started by the timeout", pollable=pollable
+        )
         if listing is None:
             return dict.fromkeys(names, unknown)
         return {
@@ -301,7 +303,7 @@ def _by_presence(name: str, listing: Listing, *, proven: bool) -> Outcome:
         )
     if proven:
         return Outcome(Fate.NOT_STARTED)
-    return Outcome(Fate.UNKNOWN, detail="Snooze had not said whether it started")
+    return Outcome(Fate.UNKNOWN, detail="Snooze had not said whether it started by the timeout")
 
 
 def _never_sent(error: SnoozeError) -> bool:
