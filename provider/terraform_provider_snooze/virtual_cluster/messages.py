@@ -48,15 +48,19 @@ def taken_error(
     names = ",".join(sorted({*adopt, name}))
     running = "; ".join(describe(vm) for vm in others)
     how = (
-        f"terraform state rm {ADDRESS} && terraform import {ADDRESS} {names}"
+        f"`terraform state rm {ADDRESS}` and `terraform import {ADDRESS} {names},...` with the names of "
+        "its other VMs too"
         if exists
-        else f"terraform import {ADDRESS} {names}"
+        else f"`terraform import {ADDRESS} {names}` (when {ADDRESS} is in state already, `terraform state "
+        f"rm {ADDRESS}` first, and list all its VMs)"
     )
     diagnostics.error(
         "Virtual machine name already in use",
         f"Snooze already runs a virtual machine named {name!r} ({running}). Snooze does not check names "
         f"for uniqueness, so starting {name!r} again would make two. If it is the one you mean, adopt "
-        f"it instead: `{how}` {_ADDRESS_NOTE}, or an import block; otherwise choose another name.",
+        f"it instead: {how} {_ADDRESS_NOTE}, or an import block; otherwise choose another name. "
+        "(Terraform plans before it destroys: to destroy this configuration as it is, run "
+        "`terraform destroy -refresh=false`.)",
         VMS.key(name),
     )
 
