@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from .runtime import cty
 from .runtime.cty.path import AttributePath
 from .runtime.diagnostics import Diagnostics
-from .runtime.durations import parse_duration, validate_duration
+from .runtime.durations import DurationRange
 from .runtime.interfaces import ConfigureRequest, DataSource, Provider, Resource
 from .runtime.schema import Attribute, Block, Schema
 
@@ -18,6 +18,12 @@ __all__ = ["DEFAULT_BOOTSTRAP_URL", "SnoozeProvider"]
 
 DEFAULT_BOOTSTRAP_URL = "http://127.0.0.1:5000"
 BOOTSTRAP_URLS_ENV = "SNOOZE_BOOTSTRAP_URLS"
+# One HTTP request: under a second fails on any busy network; Snooze answers every call at once
+# (long operations are polled), so ten minutes only delays the report of a dead node.
+REQUEST_TIMEOUT = DurationRange(minimum="1s", maximum="10m", default="30s")
+# Snooze's monitoring refreshes every 3 s and its group leader collects results every 10 s:
+# polling faster than 100ms only loads it, and a first wait over 30s only delays every apply.
+POLL_INTERVAL = DurationRange(minimum="100ms", maximum="30s", default="1s")
 
 
 def _http_urls(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
@@ -56,15 +62,17 @@ class SnoozeProvider(Provider):
                 "request_timeout": Attribute(
                     type=cty.STRING,
                     optional=True,
-                    description='How long one HTTP request to Snooze may take. Default: `"30s"`.',
-                    validators=(validate_duration,),
+                    description="How long one HTTP request to Snooze may take. "
+                    + REQUEST_TIMEOUT.documentation,
+                    validators=(REQUEST_TIMEOUT.validate,),
                 ),
                 "poll_interval": Attribute(
                     type=cty.STRING,
                     optional=True,
                     description="How long to wait before the first poll of a long operation; later polls "
-                    'back off up to 15 times that, capped at 15s. Default: `"1s"`.',
-                    validators=(validate_duration,),
+                    "back off up to 15 times that, capped at 15s (or at the interval, if longer). "
+                    + POLL_INTERVAL.documentation,
+                    validators=(POLL_INTERVAL.validate,),
                 ),
             },
         )
@@ -83,8 +91,8 @@ class SnoozeProvider(Provider):
             return None
         return SnoozeSession.connect(
             bootstrap_urls=urls,
-            request_timeout=parse_duration(config.get("request_timeout") or "30s"),
-            poll_interval=parse_duration(config.get("poll_interval") or "1s"),
+            request_timeout=REQUEST_TIMEOUT.seconds(config.get("request_timeout")),
+            poll_interval=POLL_INTERVAL.seconds(config.get("poll_interval")),
         )
 
     def resources(self) -> Sequence[Resource]:

@@ -7,12 +7,18 @@ from typing import Any
 from ..runtime import cty
 from ..runtime.cty.path import AttributePath
 from ..runtime.diagnostics import Diagnostics
-from ..runtime.durations import timeouts_block
+from ..runtime.durations import DurationRange, timeouts_block
 from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
 
 __all__ = ["TIMEOUT_DEFAULTS", "VIRTUAL_CLUSTER_SCHEMA"]
 
-TIMEOUT_DEFAULTS = {"create": "10m", "update": "10m", "delete": "5m"}
+# Each operation's timeout: its range and default. A timeout under a second cannot cover one
+# request to Snooze; an operation that has not ended in a day will not end.
+TIMEOUT_DEFAULTS = {
+    "create": DurationRange(minimum="1s", maximum="24h", default="10m"),
+    "update": DurationRange(minimum="1s", maximum="24h", default="10m"),
+    "delete": DurationRange(minimum="1s", maximum="24h", default="5m"),
+}
 
 
 def _at_least_one(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
