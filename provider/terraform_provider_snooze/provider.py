@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
+from .bootstrap_urls import check_bootstrap_urls, redact, url_problem, without_credentials
 from .runtime import cty
 from .runtime.cty.path import AttributePath
 from .runtime.diagnostics import Diagnostics
@@ -26,23 +26,6 @@ REQUEST_TIMEOUT = DurationRange(minimum="1s", maximum="10m", default="30s")
 POLL_INTERVAL = DurationRange(minimum="100ms", maximum="30s", default="1s")
 
 
-def _http_urls(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
-    if not value:
-        diagnostics.error(
-            "No bootstrap URL", 'Give at least one bootstrap URL, like "http://10.0.0.1:5000".', path
-        )
-    for index, url in enumerate(value):
-        if url is cty.UNKNOWN:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            diagnostics.error(
-                "Invalid bootstrap URL",
-                f'{url!r} is not an http(s) URL with a host, like "http://10.0.0.1:5000".',
-                path.index(index),
-            )
-
-
 class SnoozeProvider(Provider):
     type_name = "snooze"
     schema = Schema(
@@ -56,8 +39,10 @@ class SnoozeProvider(Provider):
                     optional=True,
                     description="Bootstrap nodes to ask for the group leader, tried in order; the first "
                     "that answers is used. Default: the environment variable `SNOOZE_BOOTSTRAP_URLS` "
-                    f"(comma separated), else `{DEFAULT_BOOTSTRAP_URL}`.",
-                    validators=(_http_urls,),
+                    f"(comma separated), else `{DEFAULT_BOOTSTRAP_URL}`. Credentials in a URL "
+                    "(`http://user:password@host:5000`) are sent to that host and port only, and shown "
+                    "as `***` in every message and log line.",
+                    validators=(check_bootstrap_urls,),
                 ),
                 "request_timeout": Attribute(
                     type=cty.STRING,
@@ -84,15 +69,15 @@ class SnoozeProvider(Provider):
         config = request.config
         urls = config.get("bootstrap_urls")
         if urls is None:
-            from_env = [u.strip() for u in os.environ.get(BOOTSTRAP_URLS_ENV, "").split(",") if u.strip()]
-            urls = from_env or [DEFAULT_BOOTSTRAP_URL]
-            _http_urls(urls, AttributePath.root("bootstrap_urls"), request.diagnostics)
+            urls = _urls_from_environment(request.diagnostics)
         if any(u is cty.UNKNOWN for u in urls) or request.diagnostics.has_errors:
             return None
+        bare_urls, auth = without_credentials(urls)
         return SnoozeSession.connect(
-            bootstrap_urls=urls,
+            bootstrap_urls=bare_urls,
             request_timeout=REQUEST_TIMEOUT.seconds(config.get("request_timeout")),
             poll_interval=POLL_INTERVAL.seconds(config.get("poll_interval")),
+            auth=auth,
         )
 
     def resources(self) -> Sequence[Resource]:
@@ -104,3 +89,17 @@ class SnoozeProvider(Provider):
         from .local_controllers import LocalControllersDataSource
 
         return [LocalControllersDataSource()]
+
+
+def _urls_from_environment(diagnostics: Diagnostics) -> list[str]:
+    urls = [u.strip() for u in os.environ.get(BOOTSTRAP_URLS_ENV, "").split(",") if u.strip()]
+    for url in urls:
+        problem = url_problem(url)
+        if problem is not None:
+            diagnostics.error(
+                "Invalid bootstrap URL",
+                f'{BOOTSTRAP_URLS_ENV} holds "{redact(url)}", which {problem}. Set it to '
+                'comma-separated URLs like "http://10.0.0.1:5000", or set bootstrap_urls in the provider block.',
+                AttributePath.root("bootstrap_urls"),
+            )
+    return urls or [DEFAULT_BOOTSTRAP_URL]
