@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,8 @@ from .runtime.interfaces import ConfigureRequest, DataSource, Provider, Resource
 from .runtime.schema import Attribute, Block, Schema
 
 __all__ = ["DEFAULT_BOOTSTRAP_URL", "SnoozeProvider"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BOOTSTRAP_URL = "http://127.0.0.1:5000"
 BOOTSTRAP_URLS_ENV = "SNOOZE_BOOTSTRAP_URLS"
@@ -64,13 +67,21 @@ class SnoozeProvider(Provider):
     )
 
     def configure(self, request: ConfigureRequest) -> Any:
+        """The session resources use; None while a setting is known only after apply."""
         from .snooze_calls import SnoozeSession
 
         config = request.config
+        if not cty.is_wholly_known(config, self.schema.cty_type):
+            log.debug("Provider configuration not wholly known yet: not connecting to Snooze")
+            return None
         urls = config.get("bootstrap_urls")
         if urls is None:
             urls = _urls_from_environment(request.diagnostics)
-        if any(u is cty.UNKNOWN for u in urls) or request.diagnostics.has_errors:
+        # Terraform validated these before configuring; a setting that slipped past is refused here.
+        for name, allowed in (("request_timeout", REQUEST_TIMEOUT), ("poll_interval", POLL_INTERVAL)):
+            if config.get(name) is not None:
+                allowed.validate(config[name], AttributePath.root(name), request.diagnostics)
+        if request.diagnostics.has_errors:
             return None
         bare_urls, auth = without_credentials(urls)
         return SnoozeSession.connect(

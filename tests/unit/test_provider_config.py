@@ -1,4 +1,5 @@
-"""The provider block: bootstrap URLs checked and parted from their credentials."""
+"""The provider block: bootstrap URLs checked and parted from their credentials, and a
+configuration known only after apply never crashing configure."""
 
 from __future__ import annotations
 
@@ -126,6 +127,21 @@ def no_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("no_environment")
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"bootstrap_urls": cty.UNKNOWN},
+        {"bootstrap_urls": ["http://10.0.0.1:5000", cty.UNKNOWN]},
+        {"request_timeout": cty.UNKNOWN},
+        {"poll_interval": cty.UNKNOWN, "bootstrap_urls": ["http://10.0.0.1:5000"]},
+    ],
+)
+def test_configure_waits_for_settings_known_only_after_apply(config: dict[str, Any]) -> None:
+    session, diagnostics = configure(**config)
+    assert session is None and list(diagnostics) == []
+
+
+@pytest.mark.usefixtures("no_environment")
 def test_configure_connects_with_the_settings_and_no_credentials_in_urls() -> None:
     session, diagnostics = configure(
         bootstrap_urls=[f"http://user:{SECRET}@10.0.0.1:5000"], request_timeout="5s", poll_interval="200ms"
@@ -134,6 +150,13 @@ def test_configure_connects_with_the_settings_and_no_credentials_in_urls() -> No
     assert isinstance(session, SnoozeSession)
     assert session.client.bootstrap_urls == ["http://10.0.0.1:5000"] and session.poll_interval == 0.2
     session.client.close()
+
+
+@pytest.mark.usefixtures("no_environment")
+def test_configure_refuses_a_duration_that_slipped_past_validation() -> None:
+    session, diagnostics = configure(request_timeout="99999999999h")
+    assert session is None
+    assert [d.summary for d in diagnostics] == ["Duration too long"]
 
 
 def test_bootstrap_urls_from_the_environment_are_checked_and_redacted(
