@@ -1,5 +1,6 @@
-"""A virtual cluster's inputs at validate time: VM names, numbers Snooze's Java types hold, and
-templates that describe the VM. Every diagnostic names the VM's key and the attribute in its text."""
+"""A virtual cluster's inputs at validate time: VM names, numbers Snooze's Java types hold,
+templates without DTDs, and a warning where a misspelled attribute leaves its only trace. Every
+diagnostic names the VM's key and the attribute in its text."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from terraform_provider_snooze.virtual_cluster.limits import name_problem
 from terraform_provider_snooze.virtual_cluster.schema import VIRTUAL_CLUSTER_SCHEMA
 
 VMS = AttributePath.root("virtual_machines")
-ERROR = Severity.ERROR
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 def vm(**numbers: Any) -> dict[str, Any]:
@@ -63,13 +64,17 @@ CASES: list[tuple[str, dict[str, Any], Severity, str, AttributePath, str]] = [
     ("memory 0", {"a": vm(memory=0)}, ERROR, "Invalid memory", VMS.key("a").attr("memory"), 'virtual_machines["a"].memory is 0: memory is in KiB and must be positive'),
     ("rx 1e300", {"a": vm(network_demand={"rx_bytes": Decimal("1e300"), "tx_bytes": Decimal(0)})}, ERROR, "Invalid network demand", VMS.key("a").attr("network_demand").attr("rx_bytes"), 'virtual_machines["a"].network_demand.rx_bytes is 1e+300: network demand cannot be negative, and at most 1000000000000'),
     ("tx -1", {"a": vm(network_demand={"rx_bytes": Decimal(0), "tx_bytes": Decimal(-1)})}, ERROR, "Invalid network demand", VMS.key("a").attr("network_demand").attr("tx_bytes"), 'virtual_machines["a"].network_demand.tx_bytes is -1: network demand cannot be negative'),
+    ("memory in MiB", {"a": vm(memory=512)}, WARNING, "Very little memory", VMS.key("a").attr("memory"), 'virtual_machines["a"].memory asks for 512 KiB of memory, less than any operating system boots in. Memory is in KiB: 512 MiB would be 524288'),
     # templates
     ("template vcpu", {"a": template(vcpu="5000")}, ERROR, "Invalid vcpus", VMS.key("a").attr("libvirt_template"), 'virtual_machines["a"].libvirt_template has <vcpu>5000</vcpu>: a virtual machine needs at least 1 vcpu'),
     ("template memory", {"a": template(memory="99999999999999999999")}, ERROR, "Invalid memory", VMS.key("a").attr("libvirt_template"), 'virtual_machines["a"].libvirt_template has <memory>99999999999999999999</memory>'),
     ("template DTD", {"a": template(prolog='<!DOCTYPE domain SYSTEM "file:///etc/passwd">')}, ERROR, "Invalid libvirt template", VMS.key("a").attr("libvirt_template"), 'virtual_machines["a"].libvirt_template is invalid: it has a <!DOCTYPE> declaration'),
     ("template name spaces", {"a": template(name=" a ")}, ERROR, "Template name does not match", VMS.key("a").attr("libvirt_template"), "virtual_machines[\"a\"].libvirt_template: the template's <name> is ' a '"),
+    ("template memory in MiB", {"a": template(memory="2048")}, WARNING, "Very little memory", VMS.key("a").attr("libvirt_template"), 'virtual_machines["a"].libvirt_template asks for 2048 KiB of memory, less than any operating system boots in'),
     ("template XML", {"a": {"libvirt_template": "<domain><name>a</name"}}, ERROR, "Invalid libvirt template", VMS.key("a").attr("libvirt_template"), 'virtual_machines["a"].libvirt_template is invalid: not well-formed XML'),
-    # modes
+    # modes, and the trace a misspelled attribute leaves (`vpcus = 2` never reaches the provider)
+    ("typo in vcpus", {"a": {"memory": Decimal(524288), "image_id": "debian.qcow2"}}, WARNING, "Snooze's defaults apply", VMS.key("a"), 'virtual_machines["a"] does not set vcpus, so Snooze gives it vcpus = 1. If you set it, check the spelling'),
+    ("typos in both", {"a": {"image_id": "debian.qcow2"}}, WARNING, "Snooze's defaults apply", VMS.key("a"), 'virtual_machines["a"] does not set vcpus or memory'),
     ("no image", {"a": {"vcpus": Decimal(1)}}, ERROR, "Missing image_id", VMS.key("a").attr("image_id"), 'Parameter mode needs the image to boot: set virtual_machines["a"].image_id'),
     ("nothing", {"a": {}}, ERROR, "Virtual machine has no definition", VMS.key("a"), 'Set either libvirt_template (template mode) or image_id, with vcpus and memory (parameter mode), in virtual_machines["a"]'),
     ("both modes", {"a": {**template(), "vcpus": Decimal(1)}}, ERROR, "Conflicting virtual machine modes", VMS.key("a").attr("vcpus"), 'virtual_machines["a"].vcpus cannot be set together with libvirt_template'),

@@ -13,12 +13,14 @@ from ..runtime import cty
 from ..runtime.cty.path import AttributePath
 from ..runtime.diagnostics import Diagnostics
 from ..snooze_api import NetworkDemand, VirtualMachineTemplate
-from .limits import MEMORY_KIB, VCPUS, name_problem, shown, where
+from .limits import MEMORY_KIB, MEMORY_WARNING_BELOW_KIB, VCPUS, name_problem, shown, where
 
 __all__ = ["PARAMETERS", "check_virtual_machines", "template_for"]
 
 PARAMETERS = ("vcpus", "memory", "image_id")
 VMS = AttributePath.root("virtual_machines")
+# What Snooze gives a parameter-mode VM that leaves them unset.
+SNOOZE_DEFAULTS = {"vcpus": "1", "memory": "131072 (KiB: 128 MiB)"}
 
 
 def check_virtual_machines(virtual_machines: Any, diagnostics: Diagnostics) -> None:
@@ -73,6 +75,37 @@ def _check_parameter_mode(vm: dict[str, Any], path: AttributePath, diagnostics: 
                 "drops a misspelled attribute inside a virtual machine silently.",
                 path,
             )
+        return
+    _warn_of_defaults(vm, path, diagnostics)
+    memory = vm.get("memory")
+    if isinstance(memory, int | Decimal) and MEMORY_KIB.contains(memory):
+        _warn_of_tiny_memory(memory, path.attr("memory"), diagnostics)
+
+
+def _warn_of_defaults(vm: dict[str, Any], path: AttributePath, diagnostics: Diagnostics) -> None:
+    """Terraform drops `vpcus = 2` before the provider sees it (terraform#33570): an unset
+    parameter is the only trace such a typo leaves."""
+    unset = [p for p in SNOOZE_DEFAULTS if vm.get(p) is None]
+    if not unset:
+        return
+    defaults = " and ".join(f"{p} = {SNOOZE_DEFAULTS[p]}" for p in unset)
+    diagnostics.warning(
+        "Snooze's defaults apply",
+        f"{where(path)} does not set {' or '.join(unset)}, so Snooze gives it {defaults}. If you set "
+        f"{'them' if len(unset) > 1 else 'it'}, check the spelling: Terraform drops a misspelled attribute "
+        "inside a virtual machine without an error. Set the value explicitly to silence this warning.",
+        path,
+    )
+
+
+def _warn_of_tiny_memory(memory_kib: int | Decimal, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if memory_kib < MEMORY_WARNING_BELOW_KIB:
+        diagnostics.warning(
+            "Very little memory",
+            f"{where(path)} asks for {shown(memory_kib)} KiB of memory, less than any operating system "
+            f"boots in. Memory is in KiB: {shown(memory_kib)} MiB would be {shown(memory_kib * 1024)}.",
+            path,
+        )
 
 
 def _check_template(name: str, template: str, path: AttributePath, diagnostics: Diagnostics) -> None:
@@ -104,6 +137,8 @@ def _check_template_numbers(domain: DomainTemplate, path: AttributePath, diagnos
             f"{domain.memory_kib} KiB.",
             path,
         )
+    elif MEMORY_KIB.contains(domain.memory_kib):
+        _warn_of_tiny_memory(domain.memory_kib, path, diagnostics)
 
 
 def template_for(name: str, vm: dict[str, Any]) -> VirtualMachineTemplate:

@@ -21,6 +21,7 @@ from ..runtime.diagnostics import Diagnostics
 
 __all__ = [
     "MEMORY_KIB",
+    "MEMORY_WARNING_BELOW_KIB",
     "NAME_MAX_LENGTH",
     "NETWORK",
     "VCPUS",
@@ -130,3 +131,5 @@ NETWORK = NumberRange(
     "controllers' network capacity, KB by Snooze's default: far beyond any network link)",
     whole=False,
 )
+# Below this, memory was most likely meant in MiB: no operating system boots in it.
+MEMORY_WARNING_BELOW_KIB = 65536

@@ -149,7 +149,9 @@ VIRTUAL_CLUSTER_SCHEMA = Schema(
                 description="The virtual machines, by name. Each uses either template mode "
                 "(`libvirt_template`) or parameter mode (`image_id`, with `vcpus` and `memory`). A name "
                 f"is Snooze's VM id and the libvirt domain name: 1 to {NAME_MAX_LENGTH} ASCII letters, "
-                "digits, `.`, `_` and `-`, starting with a letter or a digit.",
+                "digits, `.`, `_` and `-`, starting with a letter or a digit. Terraform drops a "
+                "misspelled attribute inside a VM without a word (`vpcus = 2`), so the default "
+                "applies: a parameter-mode VM that leaves `vcpus` or `memory` unset gets a warning.",
             ),
         },
         blocks={"timeouts": timeouts_block(TIMEOUT_DEFAULTS)},
