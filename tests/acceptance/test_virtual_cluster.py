@@ -11,7 +11,7 @@ from snooze_emulator import Emulator
 
 pytestmark = pytest.mark.terraform
 
-TEMPLATE = (ROOT / "examples" / "quickstart" / "debian1.xml").read_text()
+TEMPLATE = (ROOT / "examples" / "scenarios" / "quickstart" / "debian1.xml").read_text()
 
 
 @pytest.fixture
