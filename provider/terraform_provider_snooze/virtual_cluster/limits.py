@@ -84,11 +84,12 @@ class NumberRange:
     maximum: int
     meaning: str  # completes "<path> is <value>: ...", e.g. "a VM has from 1 to 4096 vcpus"
     whole: bool = True
+    maximum_note: str = ""  # what the maximum amounts to, for the documentation
 
     @property
     def documentation(self) -> str:
         kind = "A whole number" if self.whole else "A number"
-        return f"{kind} from {self.minimum} to {self.maximum}."
+        return f"{kind} from {self.minimum} to {self.maximum}{self.maximum_note}."
 
     def contains(self, value: int | Decimal) -> bool:
         return self.minimum <= value <= self.maximum and (not self.whole or value == int(value))
@@ -122,6 +123,7 @@ MEMORY_KIB = NumberRange(
     maximum=2**36,
     meaning=f"memory is in KiB and must be positive, at most {2**36} (64 TiB, more than any "
     "hypervisor gives one guest; Snooze reads memory as a Java long of KiB)",
+    maximum_note=" (64 TiB)",
 )
 NETWORK = NumberRange(
     summary="Invalid network demand",
