@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from .runtime.diagnostics import DiagnosticError
 from .runtime.durations import parse_duration
@@ -47,6 +47,9 @@ from .snooze_api import (
     VirtualMachineTemplate,
     VmRecord,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["GRACE_ENV", "BoundSession", "SnoozeSession", "snooze_errors"]
 
@@ -114,11 +117,15 @@ class SnoozeSession:
 
     @classmethod
     def connect(
-        cls, bootstrap_urls: list[str], request_timeout: float, poll_interval: float
+        cls,
+        bootstrap_urls: list[str],
+        request_timeout: float,
+        poll_interval: float,
+        auth: Callable[[httpx.Request], httpx.Request] | None = None,
     ) -> SnoozeSession:
         grace = os.environ.get(GRACE_ENV)
         return cls(
-            SnoozeClient(bootstrap_urls, timeout=request_timeout),
+            SnoozeClient(bootstrap_urls, timeout=request_timeout, auth=auth),
             poll_interval,
             parse_duration(grace) if grace else REJOIN_GRACE,
         )
