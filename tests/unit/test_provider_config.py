@@ -85,10 +85,12 @@ def test_credentials_leave_the_url_and_go_to_that_host_and_port_alone() -> None:
                 "listenSettings": {"controlDataAddress": {"address": "10.0.0.1", "port": 5001}},
             }
             return httpx.Response(200, json=leader)
+        if request.url.port == 5000:
+            return httpx.Response(204)  # the bootstrap keeps no host list: the leader is asked
         return httpx.Response(200, json={"localControllers": []})
 
     with SnoozeClient(bare, transport=httpx.MockTransport(snooze), auth=auth) as client:
-        client.get_local_controller_list()
+        client.local_controllers()
     # httpx would have sent "us@er:<secret>" from the URL; the group leader (another port) gets nothing.
     assert seen == {"10.0.0.1:5000": "Basic dXNAZXI6czNjcjN0LXB3", "10.0.0.1:5001": None}
 
