@@ -1,0 +1,289 @@
+"""The fault matrix: every way a create, update, refresh or destroy can be interrupted or lied to.
+
+Each scenario acts on one or more Terraform configurations against a fresh emulator; the runner
+then converges them and audits Snooze (runner.py, audit.py). `fast` ones also run in `make test`.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+
+from harness.terraform import Terraform
+from snooze_emulator import Emulator, Timing
+
+from .audit import Identity, identities_in_state
+from .runner import Run, Scenario
+
+__all__ = ["SCENARIOS"]
+
+SLOW_START = Timing(collection_delay=0.2, start_delay=3.0, removal_delay=0.2, migration_delay=0.5)
+SLOW_COLLECT = Timing(collection_delay=3.0, removal_delay=0.2, migration_delay=0.5)
+SLOW_MIGRATION = Timing(collection_delay=0.2, removal_delay=0.2, migration_delay=4.0)
+FAILOVER = {"group_managers": 3}
+
+
+def names(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(1, count + 1)]
+
+
+# -- what to wait for before striking ---------------------------------------------------------------
+
+
+def submitted(emulator: Emulator) -> Callable[[], bool]:
+    """The leader took a submission (its worker runs); no VM of it runs yet with SLOW_START."""
+    return lambda: emulator.cluster.leader_state.working or bool(emulator.cluster.leader_state.results)
+
+
+def running(emulator: Emulator, count: int) -> Callable[[], bool]:
+    return lambda: len(emulator.vms()) >= count
+
+
+def migrating(emulator: Emulator) -> Callable[[], bool]:
+    """A group manager is busy with a migration (RECONFIGURATION)."""
+    return lambda: any(gm.busy() for gm in emulator.cluster.group_managers.values() if gm.alive)
+
+
+def at_once() -> bool:
+    return True
+
+
+# -- scenarios ----------------------------------------------------------------------------------------
+
+
+def ambiguous_submission(kind: str) -> Callable[[Run], None]:
+    def act(run: Run) -> None:
+        tf = run.config(names("amb", 5), request_timeout="1s")
+        run.emulator.inject_fault("startVirtualCluster", kind, count=1, seconds=1.5)
+        tf.apply()
+
+    return act
+
+
+def lost_result(kind: str) -> Callable[[Run], None]:
+    def act(run: Run) -> None:
+        tf = run.config(names("res", 5), request_timeout="1s")
+        run.emulator.inject_fault("getVirtualClusterResponse", kind, count=3, seconds=1.5)
+        tf.apply()
+
+    return act
+
+
+def interrupted_create(sig: int, when: Callable[[Emulator], Callable[[], bool]]) -> Callable[[Run], None]:
+    def act(run: Run) -> None:
+        tf = run.config(names("int", 5))
+        run.interrupted(tf, sig, when(run.emulator))
+
+    return act
+
+
+def interrupted_update(sig: int) -> Callable[[Run], None]:
+    def act(run: Run) -> None:
+        tf = run.config(names("upd", 3))
+        tf.apply().check()
+        run.keep(tf)
+        run.rewrite(tf, names("upd", 6))
+        run.interrupted(tf, sig, submitted(run.emulator))
+
+    return act
+
+
+def during(run: Run, when: Callable[[], bool], action: Callable[[], object], *args: str) -> None:
+    """Runs `terraform ARGS` (apply by default) and does `action` once `when()` holds."""
+    tf = run.configs[-1]
+    done, struck = threading.Event(), threading.Event()
+
+    def strike() -> None:
+        while not done.is_set():
+            if when():
+                action()
+                struck.set()
+                return
+            done.wait(0.02)
+
+    striker = threading.Thread(target=strike, daemon=True)
+    striker.start()
+    try:
+        tf.run(*(args or ("apply", "-auto-approve", "-no-color")))
+    finally:
+        done.set()
+        striker.join(5)
+    if not struck.is_set():
+        raise AssertionError("terraform ended before the moment to strike")
+
+
+def failover_create(when: Callable[[Emulator], Callable[[], bool]]) -> Callable[[Run], None]:
+    def act(run: Run) -> None:
+        run.config(names("fo", 5))
+        during(run, when(run.emulator), run.emulator.fail_over)
+
+    return act
+
+
+def failover_update(run: Run) -> None:
+    tf = run.config(names("fu", 3))
+    tf.apply().check()
+    run.keep(tf)
+    run.rewrite(tf, names("fu", 6))
+    during(run, submitted(run.emulator), run.emulator.fail_over)
+
+
+def failover_refresh(run: Run) -> None:
+    tf = run.config(names("fr", 4))
+    tf.apply().check()
+    run.keep(tf)
+    during(run, at_once, run.emulator.fail_over, "plan", "-no-color")
+
+
+def host_down_under_running_vms(run: Run) -> None:
+    tf = run.config(names("hd", 6))
+    tf.apply().check()
+    doomed = tf.resources()["snooze_virtual_cluster.c"]["virtual_machines"]["hd1"]["local_controller_id"]
+    run.emulator.take_down(doomed)
+    survivors = {identity for identity in _identities(tf) if _host_of(tf, identity[0]) != doomed}
+    run.survivors |= survivors
+
+
+def host_down_under_migration(role: str) -> Callable[[Run], None]:
+    def act(run: Run) -> None:
+        tf = run.config(names("mg", 2))
+        tf.apply().check()
+        vms = tf.resources()["snooze_virtual_cluster.c"]["virtual_machines"]
+        source = vms["mg1"]["local_controller_id"]
+        others = sorted(
+            h["id"]
+            for h in run.emulator.hosts()
+            if h["id"] not in {source, vms["mg2"]["local_controller_id"]}
+        )
+        target = others[0]
+        # mg2 runs elsewhere and must survive; mg1 dies with its host when that is the source.
+        run.survivors |= {i for i in _identities(tf) if i[0] == "mg2"}
+        tf.write(
+            "main.tf",
+            tf.workdir.joinpath("main.tf")
+            .read_text()
+            .replace(
+                'mg1 = { vcpus = 1, memory = 131072, image_id = "debian.qcow2" }',
+                f'mg1 = {{ vcpus = 1, memory = 131072, image_id = "debian.qcow2", local_controller_id = "{target}" }}',
+            ),
+        )
+        down = source if role == "source" else target
+        during(run, migrating(run.emulator), lambda: run.emulator.take_down(down))
+        # The user drops the pin to a host that is gone (the plan would refuse it), then converges.
+        run.rewrite(tf, names("mg", 2))
+
+    return act
+
+
+def same_name_sequential(run: Run) -> None:
+    first = run.config(["shared", "first1"])
+    first.apply().check()
+    run.keep(first)
+    second = run.config(["shared", "second1"])
+    second.apply()
+    run.refusals[1] = "shared"
+
+
+def same_name_concurrent(run: Run) -> None:
+    first = run.config(["shared", "first1", "first2"])
+    second = run.config(["shared", "second1", "second2"])
+    threads = [threading.Thread(target=tf.apply) for tf in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    owner = next((index for index, tf in enumerate(run.configs) if "shared" in _state_names(tf)), None)
+    if owner is not None:
+        run.refusals[1 - owner] = "shared"
+    else:
+        run.refusals.update({0: "shared", 1: "shared"})  # both yielded: the name stays free
+
+
+def namesake_present(run: Run) -> None:
+    """A stranger of the same name as ours, on another host, through create, refresh and destroy."""
+    run.stranger("other")
+    tf = run.config(["web", "api"])
+    tf.apply().check()
+    here = _host_of(tf, "web")
+    elsewhere = next(h["id"] for h in run.emulator.hosts() if h["id"] != here)
+    run.stranger("web", elsewhere)
+    assert tf.detailed_plan().returncode == 0, "the namesake is neither ours nor a change"
+    tf.run("destroy", "-auto-approve", "-no-color").check()
+    run.configs.remove(tf)  # destroyed, as the user wanted: nothing to converge
+
+
+def _identities(tf: Terraform) -> set[Identity]:
+    return identities_in_state([tf])
+
+
+def _state_names(tf: Terraform) -> set[str]:
+    return {identity[0] for identity in _identities(tf)}
+
+
+def _host_of(tf: Terraform, name: str) -> str:
+    values = tf.resources()["snooze_virtual_cluster.c"]["virtual_machines"]
+    return str(values[name]["local_controller_id"])
+
+
+SCENARIOS = [
+    *(
+        Scenario(f"ambiguous submission: {kind}", 5, ambiguous_submission(kind), fast=kind == "drop")
+        for kind in ("http500", "drop", "false", "null", "delay")
+    ),
+    *(Scenario(f"lost result: {kind}", 5, lost_result(kind)) for kind in ("http500", "drop", "delay")),
+    Scenario(
+        "SIGINT after submission",
+        5,
+        interrupted_create(signal.SIGINT, submitted),
+        fast=True,
+        timing=SLOW_START,
+    ),
+    Scenario(
+        "SIGINT while VMs run, result pending",
+        5,
+        interrupted_create(signal.SIGINT, lambda e: running(e, 5)),
+        timing=SLOW_COLLECT,
+    ),
+    Scenario(
+        "SIGKILL after submission",
+        5,
+        interrupted_create(signal.SIGKILL, submitted),
+        fast=True,
+        timing=SLOW_START,
+    ),
+    Scenario(
+        "SIGKILL while VMs run, result pending",
+        5,
+        interrupted_create(signal.SIGKILL, lambda e: running(e, 5)),
+        timing=SLOW_COLLECT,
+    ),
+    Scenario("SIGINT during an update", 6, interrupted_update(signal.SIGINT), timing=SLOW_START),
+    Scenario("SIGKILL during an update", 6, interrupted_update(signal.SIGKILL), timing=SLOW_START),
+    Scenario(
+        "failover after submission", 5, failover_create(submitted), emulator=FAILOVER, timing=SLOW_START
+    ),
+    Scenario(
+        "failover while VMs run, result pending",
+        5,
+        failover_create(lambda e: running(e, 5)),
+        fast=True,
+        emulator=FAILOVER,
+        timing=SLOW_COLLECT,
+    ),
+    Scenario("failover during an update", 6, failover_update, emulator=FAILOVER, timing=SLOW_START),
+    Scenario("failover before a refresh", 4, failover_refresh, emulator=FAILOVER),
+    Scenario("host down under running VMs", 6, host_down_under_running_vms),
+    Scenario(
+        "source host down while migrating", 2, host_down_under_migration("source"), timing=SLOW_MIGRATION
+    ),
+    Scenario(
+        "destination host down while migrating",
+        2,
+        host_down_under_migration("destination"),
+        timing=SLOW_MIGRATION,
+    ),
+    Scenario("same name in two configurations", 3, same_name_sequential, fast=True),
+    Scenario("same name, two concurrent applies", 5, same_name_concurrent),
+    Scenario("namesake present: create, refresh, destroy", 2, namesake_present, fast=True),
+]
