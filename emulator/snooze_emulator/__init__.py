@@ -8,6 +8,7 @@
         snooze.fail_over(); snooze.take_down(host_id)
         snooze.inject_fault("destroyVirtualMachine", "false", count=2); snooze.clear_faults()
         snooze.set_quirk("one_shot_results", False)
+        snooze.request_counts(); snooze.reset_request_counts()
         snooze.destroy_vm("vm1"); snooze.migrate_vm("vm1", host_id)  # drift behind a client's back
 
 Modules: model (cluster state and Snooze's rules), submissions (the leader's pipeline),
@@ -29,6 +30,7 @@ from .control import ControlServer
 from .endpoints import bootstrap_endpoints, group_manager_endpoints, local_controller_endpoints
 from .faults import Faults
 from .model import Cluster
+from .traffic import RequestCounts
 from .wire import Server
 
 __all__ = ["Emulator", "EmulatorConfig", "Quirks", "Timing"]
@@ -46,6 +48,7 @@ class Emulator:
         self.config = replace(copy.deepcopy(config or EmulatorConfig()), **overrides)
         self.cluster = Cluster(self.config)
         self.faults = Faults()
+        self.requests = RequestCounts()
         self._servers: dict[str, Server] = {}
         self._control: ControlServer | None = None
         self._control_thread: threading.Thread | None = None
@@ -88,7 +91,14 @@ class Emulator:
 
     def _serve(self, component: str, port: int, endpoints: dict[str, Any]) -> Server:
         return Server(
-            self.config.listen, port, component, endpoints, self.cluster.lock, self.config, self.faults
+            self.config.listen,
+            port,
+            component,
+            endpoints,
+            self.cluster.lock,
+            self.config,
+            self.faults,
+            self.requests,
         )
 
     def stop(self) -> None:
@@ -161,6 +171,15 @@ class Emulator:
                 "vms": self.vms(),
                 "hosts": self.hosts(),
             }
+
+    def request_counts(self) -> dict[str, dict[str, int]]:
+        """Snooze calls so far per component and method: {"bootstrap": {"getVirtualMachineDescriptions":
+        3, ...}, "groupmanager": {...}, "localcontroller": {...}}. Faulted calls count, 404s and 405s
+        do not; control API calls are not Snooze calls."""
+        return self.requests.snapshot()
+
+    def reset_request_counts(self) -> None:
+        self.requests.reset()
 
     # -- control -------------------------------------------------------------------------------------
 

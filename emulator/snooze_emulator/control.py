@@ -1,7 +1,9 @@
 """The emulator's own control plane for tests and demos, apart from the Snooze API.
 
-Inspect every VM and host, fail the group leader over, take a host down, inject faults into the
-next calls of a method, switch quirks, and change VMs behind a client's back.
+Inspect every VM and host, count the Snooze calls clients make, fail the group leader over, take a
+host down, inject faults into the next calls of a method, switch quirks, and change VMs behind a
+client's back. Control API calls are never counted nor faulted. ENDPOINTS lists them all
+(`snooze-emulator --help` prints it).
 """
 
 from __future__ import annotations
@@ -13,7 +15,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from . import Emulator
 
-__all__ = ["ControlServer"]
+__all__ = ["ENDPOINTS", "ControlServer"]
+
+ENDPOINTS = """\
+GET    /state /vms /hosts /quirks   the cluster as the emulator knows it
+GET    /requests                    Snooze calls so far per component and method, faulted ones too:
+                                    {"bootstrap": {"getVirtualMachineDescriptions": 3, ...},
+                                     "groupmanager": {...}, "localcontroller": {...}}
+DELETE /requests                    counts back to zero
+POST   /failover                    the group leader dies: {"groupLeaderId": NEW_ID}
+POST   /hosts/ID/down               a local controller dies with its VMs
+POST   /faults                      {"method": M, "kind": K, "count": 1, "seconds": 0}: the next
+                                    count calls of M fail with K
+DELETE /faults                      no more faults
+POST   /quirks                      {"QUIRK": true|false, ...}
+POST   /vms/NAME/destroy            the VM vanishes, as if destroyed outside any client
+POST   /vms/NAME/migrate            {"localControllerId": ID}: Snooze moves the VM on its own
+"""
 
 
 class ControlServer(ThreadingHTTPServer):
@@ -39,6 +57,7 @@ class _ControlHandler(BaseHTTPRequestHandler):
             "/hosts": emulator.hosts,
             "/quirks": emulator.quirks,
             "/state": emulator.state,
+            "/requests": emulator.request_counts,
         }
         handler = routes.get(self.path.rstrip("/"))
         if handler is None:
@@ -85,11 +104,14 @@ class _ControlHandler(BaseHTTPRequestHandler):
         self._json(200, result)
 
     def do_DELETE(self) -> None:
-        if self.path.rstrip("/") == "/faults":
-            self.server.emulator.clear_faults()
-            self._json(200, {"cleared": True})
-        else:
+        emulator = self.server.emulator
+        routes = {"/faults": emulator.clear_faults, "/requests": emulator.reset_request_counts}
+        handler = routes.get(self.path.rstrip("/"))
+        if handler is None:
             self._json(404, {"error": f"no such resource {self.path}"})
+        else:
+            handler()
+            self._json(200, {"cleared": True})
 
     def _json(self, status: int, data: Any) -> None:
         body = json.dumps(data).encode()

@@ -25,6 +25,7 @@ from .beans import Unconvertible, read_bean, read_int
 from .config import EmulatorConfig
 from .faults import Faults
 from .model import ServerFault
+from .traffic import RequestCounts
 
 __all__ = ["Body", "Endpoint", "Raw", "Server"]
 
@@ -62,12 +63,14 @@ class Server(ThreadingHTTPServer):
         lock: threading.RLock,
         config: EmulatorConfig,
         faults: Faults,
+        requests: RequestCounts,
     ) -> None:
         self.component = component
         self.endpoints = endpoints
         self.lock = lock  # the cluster's: a handler sees and changes a consistent state
         self.config = config
         self.faults = faults
+        self.requests = requests
         super().__init__((host, port), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
@@ -122,23 +125,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, b"request body too large", "text/plain")
             self.close_connection = True
             return
-        # Origin form, the same without its leading slash (spec 2.1), or absolute form.
-        if "://" in self.path.split("?", 1)[0]:
-            split = urlsplit(self.path)
-            path, query = split.path, split.query
-        else:
-            path, _, query = self.path.partition("?")
-        if path.removeprefix("/") != self.server.component:
-            self._send(404, _error_page(404, "Not Found"), "text/html")
+        routed = self._route(verb)
+        if isinstance(routed, int):
+            reason = "Not Found" if routed == 404 else "Method Not Allowed"
+            self._send(routed, _error_page(routed, reason), "text/html")
             return
-        # Restlet matches an annotation when its bare name is among the query's parameters;
-        # `?getX=` carries a value and matches nothing.
-        names = [p for p in query.split("&") if p and "=" not in p]
-        method = next((n for n in names if n in self.server.endpoints), None)
-        endpoint = self.server.endpoints.get(method or "")
-        if method is None or endpoint is None or endpoint.verb != verb:
-            self._send(405, _error_page(405, "Method Not Allowed"), "text/html")
-            return
+        method, endpoint = routed
+        self.server.requests.count(self.server.component, method)
         fault = self.server.faults.take(method)
         if fault is not None:
             if fault.kind == "drop":
@@ -156,6 +149,28 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "delay":
                 time.sleep(fault.seconds)
+        self._execute(verb, endpoint, raw_body)
+
+    def _route(self, verb: str) -> tuple[str, Endpoint] | int:
+        """The method this request calls, or the status that says it calls none (404, 405)."""
+        # Origin form, the same without its leading slash (spec 2.1), or absolute form.
+        if "://" in self.path.split("?", 1)[0]:
+            split = urlsplit(self.path)
+            path, query = split.path, split.query
+        else:
+            path, _, query = self.path.partition("?")
+        if path.removeprefix("/") != self.server.component:
+            return 404
+        # Restlet matches an annotation when its bare name is among the query's parameters;
+        # `?getX=` carries a value and matches nothing.
+        names = [p for p in query.split("&") if p and "=" not in p]
+        method = next((n for n in names if n in self.server.endpoints), None)
+        endpoint = self.server.endpoints.get(method or "")
+        if method is None or endpoint is None or endpoint.verb != verb:
+            return 405
+        return method, endpoint
+
+    def _execute(self, verb: str, endpoint: Endpoint, raw_body: bytes) -> None:
         try:
             argument = self._argument(endpoint.body, raw_body)
             with self.server.lock:
