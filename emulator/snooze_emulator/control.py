@@ -26,7 +26,11 @@ DELETE /requests                    counts back to zero
 POST   /failover                    the group leader dies: {"groupLeaderId": NEW_ID}
 POST   /hosts/ID/down               a local controller dies with its VMs
 POST   /faults                      {"method": M, "kind": K, "count": 1, "seconds": 0}: the next
-                                    count calls of M fail with K
+                                    count calls of M fail with K, one of
+                                      http500, drop, false, null: answered, the call not run
+                                      delay: sleeps seconds, then runs the call and answers
+                                      drop_after: runs the call, then closes the connection
+                                      without an answer
 DELETE /faults                      no more faults
 POST   /quirks                      {"QUIRK": true|false, ...}
 POST   /vms/NAME/destroy            the VM vanishes, as if destroyed outside any client

@@ -1,4 +1,11 @@
-"""Faults injected into the next calls of a method, for clients' failure tests."""
+"""Faults injected into the next calls of a method, for clients' failure tests.
+
+http500 (a Java exception), drop (the connection closed), false (a refusal) and null (the Java
+method returned null: 204 for GET, an empty 200 for POST) answer without running the call.
+delay sleeps, then runs the call and answers: its effect happens after a client with a shorter
+timeout gave up. drop_after runs the call, then closes the connection without an answer: the
+effect happened, the answer is lost.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,28 @@ from dataclasses import dataclass
 
 __all__ = ["KINDS", "Fault", "Faults"]
 
-KINDS = ("http500", "delay", "drop", "false", "null")
+KINDS = ("http500", "delay", "drop", "drop_after", "false", "null")
+RUN_THE_CALL = ("delay", "drop_after")
 
 
 @dataclass
 class Fault:
-    # http500: a Java exception; delay: answer late; drop: close the connection; false: refuse;
-    # null: the Java method returned null (204 for GET, an empty 200 for POST)
     kind: str
     remaining: int
-    seconds: float = 0.0
+    seconds: float = 0.0  # how long a delay sleeps
+
+    @property
+    def wait(self) -> float:
+        """Seconds to sleep before running the call."""
+        return self.seconds if self.kind == "delay" else 0.0
+
+    @property
+    def runs_the_call(self) -> bool:
+        return self.kind in RUN_THE_CALL
+
+    @property
+    def answers(self) -> bool:
+        return self.kind != "drop_after"
 
 
 class Faults:
