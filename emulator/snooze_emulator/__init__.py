@@ -7,6 +7,7 @@
         snooze.vms(), snooze.hosts(), snooze.state()
         snooze.fail_over(); snooze.take_down(host_id)
         snooze.inject_fault("destroyVirtualMachine", "false", count=2); snooze.clear_faults()
+        snooze.inject_random_faults(0.2, kinds=["http500", "drop"], seed=42); snooze.fault_report()
         snooze.set_quirk("one_shot_results", False)
         snooze.request_counts(); snooze.reset_request_counts()
         snooze.destroy_vm("vm1"); snooze.migrate_vm("vm1", host_id)  # drift behind a client's back
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +30,7 @@ from . import views
 from .config import EmulatorConfig, Quirks, Timing
 from .control import ControlServer
 from .endpoints import bootstrap_endpoints, group_manager_endpoints, local_controller_endpoints
-from .faults import Faults
+from .faults import KINDS, Faults, RandomFaults
 from .model import Cluster
 from .traffic import RequestCounts
 from .wire import Server
@@ -201,7 +203,26 @@ class Emulator:
     def inject_fault(self, method: str, kind: str, count: int = 1, seconds: float = 0.0) -> None:
         self.faults.inject(method, kind, count, seconds)
 
+    def inject_random_faults(
+        self,
+        rate: float,
+        kinds: Sequence[str] = KINDS,
+        methods: Sequence[str] | None = None,
+        components: Sequence[str] | None = None,
+        seconds: float = 3.0,
+        seed: int | None = None,
+    ) -> None:
+        """From now on each Snooze call (of these methods and components; None: all) fails with
+        probability `rate`, with a kind drawn from `kinds`; a delay sleeps `seconds`. A seed makes
+        the draws repeatable. Replaces earlier random faults; injected ones still come first."""
+        self.faults.inject_random(RandomFaults.of(rate, kinds, methods, components, seconds, seed))
+
+    def fault_report(self) -> dict[str, Any]:
+        """Faults waiting, random faults in force and how many calls each kind hit (GET /faults)."""
+        return self.faults.report()
+
     def clear_faults(self) -> None:
+        """No more faults, injected or random; the report starts from zero."""
         self.faults.clear()
 
     def set_quirk(self, name: str, enabled: bool) -> None:

@@ -139,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         method, endpoint = routed
         self.server.requests.count(self.server.component, method)
-        fault = self.server.faults.take(method)
+        fault = self.server.faults.take(self.server.component, method)
         if fault is None:
             self._execute(verb, endpoint, raw_body, answer=True)
         elif not fault.runs_the_call:
