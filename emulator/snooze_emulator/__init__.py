@@ -170,6 +170,7 @@ class Emulator:
                 "groupLeaderId": self.cluster.leader_id,
                 "groupLeaderUrl": self.group_leader_url,
                 "freeIpAddresses": max(0, len(self.cluster.leader_state.ip_pool) - 1),
+                "rejoiningGroupManagers": [gm.id for gm in self.cluster.rejoining()],
                 "vms": self.vms(),
                 "hosts": self.hosts(),
             }
@@ -186,7 +187,8 @@ class Emulator:
     # -- control -------------------------------------------------------------------------------------
 
     def fail_over(self) -> str:
-        """The group leader dies; a group manager takes over on its own port."""
+        """The group leader dies; a group manager takes over on its own port. The others join it
+        `timing.rejoin_delay` later (state()["rejoiningGroupManagers"] until then)."""
         with self.cluster.lock:
             old = self.cluster.leader
             new = self.cluster.fail_over()

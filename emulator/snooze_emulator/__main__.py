@@ -58,7 +58,9 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
     )
     parser.add_argument("--accept-any-image", action="store_true", default=None, help="every imageId exists")
     parser.add_argument(
-        "--realistic-timing", action="store_true", help="Snooze's default delays (10 s collection rounds)"
+        "--realistic-timing",
+        action="store_true",
+        help="Snooze's default delays (10 s collection rounds, group managers rejoin 10 s after a failover)",
     )
     parser.add_argument(
         "--bootstrap-in-memory",

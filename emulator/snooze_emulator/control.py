@@ -24,7 +24,9 @@ GET    /requests                    Snooze calls so far per component and method
                                     {"bootstrap": {"getVirtualMachineDescriptions": 3, ...},
                                      "groupmanager": {...}, "localcontroller": {...}}
 DELETE /requests                    counts back to zero
-POST   /failover                    the group leader dies: {"groupLeaderId": NEW_ID}
+POST   /failover                    the group leader dies: {"groupLeaderId": NEW_ID}; the other
+                                    group managers join the new one --rejoin-delay later (GET /state
+                                    lists them in "rejoiningGroupManagers" until then)
 POST   /hosts/ID/down               a local controller dies with its VMs
 POST   /faults                      {"method": M, "kind": K, "count": 1, "seconds": 0}: the next
                                     count calls of M fail with K, one of
