@@ -3,15 +3,12 @@ answer lost. A client's reconciliation depends on which of these happened."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from harness.wire_calls import metadata, post, run, template, wait_for
+from harness.wire_calls import emulator_help, metadata, post, run, template, wait_for
 from snooze_emulator import Emulator
 
 
@@ -106,11 +103,6 @@ def test_drop_after_through_the_control_api(emu: Emulator) -> None:
 
 
 def test_help_lists_the_fault_kinds() -> None:
-    help_text = subprocess.run(
-        [str(Path(sys.executable).parent / "snooze-emulator"), "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    help_text = emulator_help()
     for kind in ("http500", "drop_after", "delay", "false", "null"):
         assert kind in help_text

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from harness.wire_calls import post, start
+from harness.wire_calls import emulator_help, post, start
 from snooze_emulator import Emulator
 
 KINDS = ["http500", "delay", "drop", "drop_after", "false", "null"]
@@ -160,10 +157,5 @@ def test_bad_random_fault_settings_are_400(emu: Emulator, settings: dict[str, An
 
 
 def test_help_documents_random_faults() -> None:
-    help_text = subprocess.run(
-        [str(Path(sys.executable).parent / "snooze-emulator"), "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    help_text = emulator_help()
     assert "POST   /faults/random" in help_text and "GET    /faults" in help_text

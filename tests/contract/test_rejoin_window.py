@@ -4,15 +4,12 @@ fresh IP pool still holds their VMs' addresses; the group managers themselves ke
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from harness.wire_calls import metadata, post, result, run, start, submit, template, wait_for
+from harness.wire_calls import emulator_help, metadata, post, result, run, start, submit, template, wait_for
 from snooze_emulator import Emulator, Timing
 
 WINDOW = 3.0  # long enough for the checks made during it, even on a busy machine
@@ -244,10 +241,5 @@ def test_rejoin_delay_flag_and_defaults(flags: list[str], delay: float) -> None:
 
 
 def test_help_documents_the_rejoin_window() -> None:
-    help_text = subprocess.run(
-        [str(Path(sys.executable).parent / "snooze-emulator"), "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    help_text = emulator_help()
     assert "--rejoin-delay" in help_text and "rejoiningGroupManagers" in help_text

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
-from harness.wire_calls import post, run, template
+from harness.wire_calls import emulator_help, post, run, template
 from snooze_emulator import Emulator
 
 NOTHING: dict[str, dict[str, int]] = {"bootstrap": {}, "groupmanager": {}, "localcontroller": {}}
@@ -71,10 +67,5 @@ def test_control_api_reads_and_resets_the_counts(emu: Emulator) -> None:
 
 
 def test_help_documents_the_counts() -> None:
-    help_text = subprocess.run(
-        [str(Path(sys.executable).parent / "snooze-emulator"), "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    help_text = emulator_help()
     assert "GET    /requests" in help_text and "DELETE /requests" in help_text
