@@ -5,7 +5,7 @@
     with Emulator(EmulatorConfig(base_port=0, timing=Timing(collection_delay=0.05))) as snooze:
         snooze.bootstrap_url, snooze.group_leader_url, snooze.admin_url
         snooze.vms(), snooze.hosts(), snooze.state()
-        snooze.fail_over(); snooze.take_down(host_id)
+        snooze.fail_over(); snooze.rejoin_now(); snooze.take_down(host_id)
         snooze.inject_fault("destroyVirtualMachine", "false", count=2); snooze.clear_faults()
         snooze.inject_random_faults(0.2, kinds=["http500", "drop"], seed=42); snooze.fault_report()
         snooze.set_quirk("one_shot_results", False)
@@ -194,6 +194,12 @@ class Emulator:
             new = self.cluster.fail_over()
         self._servers[old.id].stop()
         return new.id
+
+    def rejoin_now(self) -> None:
+        """The group managers join the leader now, ending the rejoin window before rejoin_delay
+        (for tests that check what happens during the window without racing its end)."""
+        with self.cluster.lock:
+            self.cluster.rejoin_now()
 
     def take_down(self, local_controller_id: str) -> None:
         with self.cluster.lock:

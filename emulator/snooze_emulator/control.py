@@ -27,6 +27,7 @@ DELETE /requests                    counts back to zero
 POST   /failover                    the group leader dies: {"groupLeaderId": NEW_ID}; the other
                                     group managers join the new one --rejoin-delay later (GET /state
                                     lists them in "rejoiningGroupManagers" until then)
+POST   /rejoin                      they join it now: the window ends early
 POST   /hosts/ID/down               a local controller dies with its VMs
 POST   /faults                      {"method": M, "kind": K, "count": 1, "seconds": 0}: the next
                                     count calls of M fail with K, one of
@@ -127,6 +128,7 @@ def _post_action(emulator: Emulator, parts: list[str], body: Any) -> Any:
     """What a POST does and answers."""
     actions: dict[tuple[str, ...], Callable[[], Any]] = {
         ("failover",): lambda: {"groupLeaderId": emulator.fail_over()},
+        ("rejoin",): lambda: _rejoin_now(emulator),
         ("faults",): lambda: _inject_fault(emulator, body),
         ("faults", "random"): lambda: _inject_random_faults(emulator, body),
         ("quirks",): lambda: _set_quirks(emulator, body),
@@ -139,6 +141,11 @@ def _post_action(emulator: Emulator, parts: list[str], body: Any) -> Any:
     if one is None:
         raise _NoSuchAction
     return one(emulator, parts[1], body)
+
+
+def _rejoin_now(emulator: Emulator) -> dict[str, Any]:
+    emulator.rejoin_now()
+    return {"rejoiningGroupManagers": emulator.state()["rejoiningGroupManagers"]}
 
 
 def _take_down(emulator: Emulator, host: str, body: Any) -> dict[str, Any]:

@@ -392,7 +392,12 @@ class Cluster:
         remaining = self.managers()
         self._rehome_hosts(remaining)
         for gm in remaining:
-            self._join(state, gm)
+            if gm.id not in state.joined:
+                self._join(state, gm)
+
+    def rejoin_now(self) -> None:
+        """Ends the rejoin window early: the group managers join the leader now."""
+        self._rejoin(self.leader_state)
 
     def _rehome_hosts(self, managers: list[GroupManager]) -> None:
         """Hosts of no group manager among these are assigned to them in turn; VMs follow."""
