@@ -191,9 +191,13 @@ def test_unparsable_template_wedges_the_queue_unless_switched_off() -> None:
                 },
             )
             later = submit(emu, template("after"))
+            if not wedges:
+                ready = [result(emu, task_id)["virtualMachineMetaData"] for task_id in (broken, later)]
+                assert [len(vms) for vms in ready] == [1, 1]
+                continue
             time.sleep(0.5)
             for task_id in (broken, later):
                 answer = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id)
-                assert (answer.content == b"") is wedges
+                assert answer.content == b""
         finally:
             emu.stop()
