@@ -19,8 +19,8 @@ from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty.path import AttributePath
 from terraform_provider_snooze.runtime.diagnostics import Diagnostics
 from terraform_provider_snooze.runtime.interfaces import ConfigureRequest
-from terraform_provider_snooze.snooze_api import SnoozeClient, SnoozeUnreachableError
 from terraform_provider_snooze.session import SnoozeSession
+from terraform_provider_snooze.snooze_api import SnoozeClient, SnoozeUnreachableError
 
 SECRET = "s3cr3t-pw"
 URLS = AttributePath.root("bootstrap_urls")
@@ -150,7 +150,9 @@ def test_configure_connects_with_the_settings_and_no_credentials_in_urls() -> No
     )
     assert list(diagnostics) == []
     assert isinstance(session, SnoozeSession)
-    assert session.client._discovery.bootstrap_urls == ["http://10.0.0.1:5000"] and session.poll_interval == 0.2
+    assert (
+        session.client._discovery.bootstrap_urls == ["http://10.0.0.1:5000"] and session.poll_interval == 0.2
+    )
     session.client.close()
 
 

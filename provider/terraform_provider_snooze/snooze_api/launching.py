@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .client import SnoozeClient
 from .errors import SnoozeError, SnoozeUnreachableError
@@ -95,7 +95,8 @@ class Launcher:
             free = {name: template for name, template in batch.items() if name not in taken}
             if not free:
                 break
-            submission = self.client.submit(list(free.values()))
+            managers = tuple(sorted({lc.group_manager_id for lc in self.client.local_controllers()}))
+            submission = replace(self.client.submit(list(free.values())), managers=managers)
             on_submitted(submission, list(free))
             settled = self.settle(list(free), submission, deadline)
             outcomes.update(settled)
@@ -115,7 +116,7 @@ class Launcher:
         if submission.task_id is not None and not result_read:
             waited = self._wait_for_result(submission, deadline)
             if isinstance(waited, VirtualClusterResponse):
-                return self._from_result(names, waited, deadline)
+                return self._from_result(names, submission, waited, deadline)
             stop = waited
         elif submission.ambiguous:
             self.report(
@@ -128,14 +129,10 @@ class Launcher:
             stop = self._drain(submission, deadline)
         if stop is _Stop.LEADER_CHANGED:
             self.report(
-                f"The group leader changed while {_names(names)} were pending: waiting "
-                f"{self.tracker.grace:g} s for its group managers to rejoin"
+                f"The group leader changed while {_names(names)} were pending: waiting for its group "
+                "managers to rejoin the new one"
             )
-            stop = (
-                _Stop.DRAINED
-                if self.pace.wait_until(self.pace.clock() + self.tracker.grace, deadline)
-                else _Stop.TIMED_OUT
-            )
+            stop = self._await_rejoin(submission, deadline)
         if stop is not _Stop.DRAINED:
             return self._at_deadline(names)
         listing = self.client.listing(max_age=0.0)
@@ -185,6 +182,24 @@ class Launcher:
                 barrier = None  # its answer or its result may be lost: another barrier
         return _Stop.TIMED_OUT
 
+    def _await_rejoin(self, submission: Submission, deadline: float) -> _Stop:
+        """Until every group manager that managed hosts when `submission` was sent manages hosts
+        under the new leader again: until then listings miss their VMs. Without that list (a
+        submission of an older version), the rejoin grace."""
+        if not submission.managers:
+            waited = self.pace.wait_until(self.pace.clock() + self.tracker.grace, deadline)
+            return _Stop.DRAINED if waited else _Stop.TIMED_OUT
+        for _ in self.pace.polls(deadline):
+            try:
+                leader = self.client.group_leader(refresh=True).id
+                joined = {lc.group_manager_id for lc in self.client.local_controllers()}
+            except SnoozeError:
+                continue
+            # The new leader was one of them: its hosts went to the others.
+            if set(submission.managers) - {leader} <= joined:
+                return _Stop.DRAINED
+        return _Stop.TIMED_OUT
+
     def _leader_changed(self, submission: Submission) -> bool:
         try:
             return self.client.group_leader(refresh=True).id != submission.leader.id
@@ -194,11 +209,11 @@ class Launcher:
     # -- what the VMs became -------------------------------------------------------------------------
 
     def _from_result(
-        self, names: Sequence[str], result: VirtualClusterResponse, deadline: float
+        self, names: Sequence[str], submission: Submission, result: VirtualClusterResponse, deadline: float
     ) -> dict[str, Outcome]:
         if result.error_code == "GROUP_MANAGERS_MISSING":
             # No group manager had joined the leader yet (just elected): none started.
-            self.pace.wait_until(self.pace.clock() + self.tracker.grace, deadline)
+            self._await_rejoin(submission, deadline)
             return {name: Outcome(Fate.NOT_STARTED, error_code=result.error_code) for name in names}
         if result.error_code:
             return {name: Outcome(Fate.FAILED, error_code=result.error_code) for name in names}

@@ -319,13 +319,16 @@ class GroupManagerDescription:
 class Submission:
     """One startVirtualCluster as sent: to which leader, when (on the client's clock), and the task
     id Snooze gave, or, when it gave none usable, why: then it may or may not have been queued.
-    `in_flight`: no answer came before request_timeout, so Snooze may still be working on it."""
+    `in_flight`: no answer came before request_timeout, so Snooze may still be working on it.
+    `managers`: the group managers that managed hosts when it was sent, any of which may have
+    started its VMs; after a leader change, listings miss those not yet rejoined (spec 1.3)."""
 
     leader: GroupManagerDescription
     sent_at: float
     task_id: str | None
     trouble: str = ""
     in_flight: bool = False
+    managers: tuple[str, ...] = ()
 
     @property
     def ambiguous(self) -> bool:

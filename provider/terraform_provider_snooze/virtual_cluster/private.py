@@ -29,6 +29,7 @@ class PendingSubmission:
     sent_at: float  # seconds since the epoch: survives the provider process
     result_read: bool = False
     in_flight: bool = False
+    managers: tuple[str, ...] = ()  # group managers that managed hosts when it was sent
 
     @classmethod
     def of(
@@ -42,6 +43,7 @@ class PendingSubmission:
             task_id=submission.task_id,
             sent_at=time.time() - (clock() - submission.sent_at),
             in_flight=submission.in_flight,
+            managers=submission.managers,
         )
 
     def submission(self, clock: Callable[[], float]) -> Submission:
@@ -54,6 +56,7 @@ class PendingSubmission:
             self.task_id,
             "reconciling a submission of an earlier run",
             in_flight=self.in_flight,
+            managers=self.managers,
         )
 
 
