@@ -7,6 +7,7 @@ never duplicates, orphans or touches somebody else's VM, and says what to do.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -20,7 +21,7 @@ from harness.snooze import (
     vms_in_state,
 )
 from harness.terraform import Terraform
-from snooze_emulator import Emulator
+from snooze_emulator import Emulator, Timing
 
 pytestmark = pytest.mark.terraform
 
@@ -173,3 +174,60 @@ def test_a_slow_snooze_is_reported_as_slow(make_tf: Callable[[], Terraform], emu
     assert "firewall" not in flat
     emulator.clear_faults()
     assert tf.detailed_plan().returncode == 0, "state was kept as it was"
+
+
+def test_two_configurations_applied_at_once_both_converge(
+    make_tf: Callable[[], Terraform], emulator: Emulator
+) -> None:
+    configs = [make_tf(), make_tf()]
+    for index, tf in enumerate(configs):
+        tf.write("main.tf", cluster([f"team{index}a", f"team{index}b"]))
+        tf.init()
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda tf=tf: results.append(tf.apply().returncode)) for tf in configs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert results == [0, 0]
+    assert sorted(vm["virtualMachineLocation"]["virtualMachineId"] for vm in emulator.vms()) == [
+        "team0a",
+        "team0b",
+        "team1a",
+        "team1b",
+    ]
+    assert all(tf.detailed_plan().returncode == 0 for tf in configs)
+
+
+def test_a_migration_whose_destination_goes_down_fails_within_seconds(
+    terraform_factory: Callable[..., Terraform],
+) -> None:
+    with fast_emulator(
+        timing=Timing(collection_delay=0.2, removal_delay=0.2, migration_delay=5.0)
+    ) as emulator:
+        tf = terraform_factory(SNOOZE_BOOTSTRAP_URLS=emulator.bootstrap_url, **GRACE)
+        tf.write("main.tf", cluster(["mover"]))
+        tf.init()
+        tf.apply().check()
+        source = vms_in_state(tf)["mover"]["local_controller_id"]
+        target = next(h["id"] for h in emulator.hosts() if h["id"] != source)
+        tf.write(
+            "main.tf",
+            cluster(["mover"], extra='  timeouts {\n    update = "5m"\n  }\n').replace(
+                'image_id = "debian.qcow2" }',
+                f'image_id = "debian.qcow2", local_controller_id = "{target}" }}',
+            ),
+        )
+        process = tf.start("apply", "-auto-approve", "-no-color")
+        while not any(gm.busy() for gm in emulator.cluster.group_managers.values() if gm.alive):
+            assert process.poll() is None, process.communicate()[0]
+            time.sleep(0.05)
+        emulator.take_down(target)  # the destination host dies during the live migration
+        started = time.monotonic()
+        output, _ = process.communicate(timeout=120)
+        assert time.monotonic() - started < 30, "noticed within seconds, not at the update timeout"
+        flat = " ".join(output.split())
+        assert process.returncode != 0 and "Migration failed" in flat
+        assert "'mover'" in flat and target in flat and "not in Snooze's host list" in flat
+        assert vms_in_state(tf)["mover"]["local_controller_id"] == source, "state says where it runs"
+        assert_state_matches(tf, emulator)

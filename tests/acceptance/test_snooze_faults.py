@@ -111,3 +111,37 @@ def test_unreachable_bootstrap_falls_over_to_the_next(terraform_factory: Callabl
         tf.init()
         tf.apply().check()
         assert_state_matches(tf, emulator)
+
+
+def test_vms_unseen_while_their_group_managers_rejoin_are_kept(
+    terraform_factory: Callable[..., Terraform],
+) -> None:
+    # After a failover the group managers join the new leader only after their heartbeat timeout;
+    # until then its listings miss every VM. The provider's grace (2s) is shorter than that here.
+    timing = Timing(collection_delay=0.2, removal_delay=0.2, rejoin_delay=120.0)
+    with fast_emulator(group_managers=3, timing=timing) as emulator:
+        tf = terraform_factory(
+            SNOOZE_BOOTSTRAP_URLS=emulator.bootstrap_url, SNOOZE_PROVIDER_REJOIN_GRACE="2s"
+        )
+        tf.write("main.tf", cluster(["j1", "j2", "j3", "j4"]))
+        tf.init()
+        tf.apply().check()
+        before = vms_in_state(tf)
+        emulator.fail_over()
+        assert emulator.state()["rejoiningGroupManagers"]
+        emulator.reset_request_counts()
+        # Listings show nothing, but each VM's own group manager still answers for it.
+        assert tf.detailed_plan().returncode == 0
+        assert emulator.request_counts()["bootstrap"]["getVirtualMachineDescriptions"] >= 1
+        # And when the group managers do not answer either, the VMs are unseen: kept, with a warning.
+        emulator.inject_fault("getVirtualMachineMetaData", "null", count=1000)
+        result = tf.run("refresh", "-no-color")
+        result.check()
+        assert "Virtual machine not seen" in result.output and "kept in state as it was" in result.output
+        assert vms_in_state(tf) == before, "nothing dropped on doubt"
+        emulator.clear_faults()
+        emulator.rejoin_now()
+        tf.apply().check()
+        assert sorted(assert_state_matches(tf, emulator)) == ["j1", "j2", "j3", "j4"]
+        assert len(emulator.vms()) == 4, "nothing started twice"
+        assert tf.detailed_plan().returncode == 0

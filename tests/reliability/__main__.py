@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{row.scenario}: harm {row.harm}, converged {row.converged}/{row.runs} ({row.seconds:.0f} s)",
             flush=True,
         )
-        for detail in row.details:
-            print(f"    {detail}", flush=True)
+        for line in row.notes + row.details:
+            print(f"    {line}", flush=True)
         rows.append(row)
     print()
     print(table(rows))

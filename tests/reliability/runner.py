@@ -47,10 +47,12 @@ class Run:
 
     emulator: Emulator
     make_tf: Callable[[], Terraform]
+    index: int = 0  # which run of its scenario (seeds random faults)
     configs: list[Terraform] = field(default_factory=list)
     strangers: dict[Identity, tuple[str, str]] = field(default_factory=dict)
     survivors: set[Identity] = field(default_factory=set)
     refusals: dict[int, str] = field(default_factory=dict)  # config index -> name it must be refused
+    notes: list[str] = field(default_factory=list)  # what the faulty steps did, for the log
 
     def config(self, names: list[str], **options: Any) -> Terraform:
         tf = self.make_tf()
@@ -112,6 +114,8 @@ class Scenario:
     runs: int = 1
     emulator: dict[str, Any] = field(default_factory=dict)  # EmulatorConfig overrides
     timing: Timing = field(default_factory=lambda: FAST)
+    grace: str = GRACE  # the provider's rejoin grace: longer than any delay fault
+    destroyed: bool = False  # the scenario destroys: converging means destroying until nothing is left
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class Row:
     converged: int
     seconds: float
     details: list[str]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def harm(self) -> int:
@@ -139,8 +144,10 @@ def run_scenario(
     audits: list[Audit] = []
     converged = 0
     details: list[str] = []
+    notes: list[str] = []
     for index in range(scenario.runs):
-        result, ok = _one_run(scenario, workdir / f"run{index}", make_terraform)
+        result, ok, run_notes = _one_run(scenario, index, workdir / f"run{index}", make_terraform)
+        notes += run_notes
         audits.append(result)
         converged += ok
         if result.harm or not ok:
@@ -156,27 +163,35 @@ def run_scenario(
         converged=converged,
         seconds=time.monotonic() - started,
         details=details,
+        notes=notes,
     )
 
 
 def _one_run(
-    scenario: Scenario, workdir: Path, make_terraform: Callable[[Path, dict[str, str]], Terraform]
-) -> tuple[Audit, bool]:
+    scenario: Scenario, index: int, workdir: Path, make_terraform: Callable[[Path, dict[str, str]], Terraform]
+) -> tuple[Audit, bool, list[str]]:
     config = EmulatorConfig(base_port=0, timing=scenario.timing, **scenario.emulator)
     with Emulator(config) as emulator:
         counter = iter(range(100))
 
         def make_tf() -> Terraform:
-            env = {"SNOOZE_BOOTSTRAP_URLS": emulator.bootstrap_url, "SNOOZE_PROVIDER_REJOIN_GRACE": GRACE}
+            env = {
+                "SNOOZE_BOOTSTRAP_URLS": emulator.bootstrap_url,
+                "SNOOZE_PROVIDER_REJOIN_GRACE": scenario.grace,
+            }
             return make_terraform(workdir / f"config{next(counter)}", env)
 
-        run = Run(emulator, make_tf)
+        run = Run(emulator, make_tf, index)
         scenario.act(run)
-        clear = getattr(emulator, "clear_faults", None)
-        if clear is not None:
-            clear()
-        ok = all(converge(tf, emulator, run.refusals.get(index)) for index, tf in enumerate(run.configs))
-        return audit(emulator, run.configs, run.strangers, run.survivors), ok
+        fired = {kind: n for kind, n in emulator.fault_report().get("fired", {}).items() if n}
+        if fired:
+            run.notes.append(f"faults fired: {fired}")
+        emulator.clear_faults()
+        if scenario.destroyed:
+            ok = all(destroy_converged(tf) for tf in run.configs)
+        else:
+            ok = all(converge(tf, emulator, run.refusals.get(index)) for index, tf in enumerate(run.configs))
+        return audit(emulator, run.configs, run.strangers, run.survivors), ok, run.notes
 
 
 def converge(tf: Terraform, emulator: Emulator, refused: str | None = None) -> bool:
@@ -195,6 +210,15 @@ def converge(tf: Terraform, emulator: Emulator, refused: str | None = None) -> b
         _follow_advice(tf, text, {vm["virtualMachineLocation"]["virtualMachineId"] for vm in emulator.vms()})
         time.sleep(1.0)
     return tf.detailed_plan().returncode == 0
+
+
+def destroy_converged(tf: Terraform) -> bool:
+    """Destroys until it succeeds; True once nothing is left in state."""
+    for _ in range(CONVERGE_ROUNDS):
+        if tf.destroy().returncode == 0:
+            break
+        time.sleep(1.0)
+    return tf.resources() == {}
 
 
 def _only_refused(tf: Terraform, name: str) -> bool:

@@ -10,7 +10,7 @@ import signal
 import threading
 from collections.abc import Callable
 
-from harness.terraform import Terraform
+from harness.terraform import Result, Terraform
 from snooze_emulator import Emulator, Timing
 
 from .audit import Identity, identities_in_state
@@ -21,6 +21,11 @@ __all__ = ["SCENARIOS"]
 SLOW_START = Timing(collection_delay=0.2, start_delay=3.0, removal_delay=0.2, migration_delay=0.5)
 SLOW_COLLECT = Timing(collection_delay=3.0, removal_delay=0.2, migration_delay=0.5)
 SLOW_MIGRATION = Timing(collection_delay=0.2, removal_delay=0.2, migration_delay=4.0)
+REJOIN = Timing(collection_delay=0.5, removal_delay=0.2, migration_delay=0.5, rejoin_delay=4.0)
+ROOMY = {"local_controllers": 5, "vcpus": 16}  # room for 80 small VMs
+RANDOM_RATE = 0.2
+SEEDS = {"create": 1, "update": 2, "refresh": 3, "destroy": 4}  # repeatable draws
+RANDOM_DELAY = 3.0  # past request_timeout (2s); the provider's grace (5s) outlasts it
 FAILOVER = {"group_managers": 3}
 
 
@@ -176,6 +181,67 @@ def host_down_under_migration(role: str) -> Callable[[Run], None]:
     return act
 
 
+def failover_rejoin_refresh(run: Run) -> None:
+    """A refresh while the group managers have not rejoined the new leader: nothing dropped."""
+    tf = run.config(names("rj", 4))
+    tf.apply().check()
+    run.keep(tf)
+    run.emulator.fail_over()
+    plan = tf.plan()
+    assert "Virtual machine not seen" in plan.output or plan.returncode == 0, plan.output
+
+
+def failover_rejoin_create(run: Run) -> None:
+    """Submitted while no group manager has rejoined the new leader (GROUP_MANAGERS_MISSING)."""
+    tf = run.config(names("rc", 4))
+    run.emulator.fail_over()
+    tf.apply()
+
+
+def failover_rejoin_while_polling(run: Run) -> None:
+    """The leader dies while the VMs run and its result is pending; they stay invisible until their
+    group managers rejoin the new leader: never taken for not started meanwhile."""
+    run.config(names("rp", 5))
+    during(run, running(run.emulator, 5), run.emulator.fail_over)
+
+
+def random_faults(phase: str) -> Callable[[Run], None]:
+    """20% of every Snooze call fails (500, a delay past request_timeout, a dropped connection
+    before or after the call, false, null) while `phase` runs on 50 VMs, tried up to three times
+    as a user would."""
+
+    def act(run: Run) -> None:
+        tf = run.config(names("rnd", 50))
+        if phase != "create":
+            tf.apply().check()
+            run.keep(tf)
+        if phase == "update":
+            # 10 removed, 10 added: the 40 kept must survive.
+            run.survivors = {i for i in run.survivors if int(i[0][3:]) > 10}
+            run.rewrite(tf, names("rnd", 60)[10:])
+        if phase == "destroy":
+            run.survivors.clear()
+        step: Callable[[], Result] = {
+            "create": tf.apply,
+            "update": tf.apply,
+            "refresh": lambda: tf.run("refresh", "-no-color"),
+            "destroy": tf.destroy,
+        }[phase]
+        run.emulator.reset_request_counts()
+        run.emulator.inject_random_faults(
+            rate=RANDOM_RATE, seconds=RANDOM_DELAY, seed=SEEDS[phase] * 100 + run.index
+        )
+        codes = []
+        for _ in range(3):
+            codes.append(step().returncode)
+            if codes[-1] == 0:
+                break
+        calls = sum(sum(methods.values()) for methods in run.emulator.request_counts().values())
+        run.notes.append(f"{phase} under faults exited {codes} after {calls} Snooze calls")
+
+    return act
+
+
 def same_name_sequential(run: Run) -> None:
     first = run.config(["shared", "first1"])
     first.apply().check()
@@ -228,10 +294,13 @@ def _host_of(tf: Terraform, name: str) -> str:
 
 SCENARIOS = [
     *(
-        Scenario(f"ambiguous submission: {kind}", 5, ambiguous_submission(kind), fast=kind == "drop")
-        for kind in ("http500", "drop", "false", "null", "delay")
+        Scenario(f"ambiguous submission: {kind}", 5, ambiguous_submission(kind), fast=kind == "drop_after")
+        for kind in ("http500", "drop", "drop_after", "false", "null", "delay")
     ),
-    *(Scenario(f"lost result: {kind}", 5, lost_result(kind)) for kind in ("http500", "drop", "delay")),
+    *(
+        Scenario(f"lost result: {kind}", 5, lost_result(kind), fast=kind == "drop_after")
+        for kind in ("http500", "drop", "drop_after", "delay")
+    ),
     Scenario(
         "SIGINT after submission",
         5,
@@ -273,6 +342,28 @@ SCENARIOS = [
     ),
     Scenario("failover during an update", 6, failover_update, emulator=FAILOVER, timing=SLOW_START),
     Scenario("failover before a refresh", 4, failover_refresh, emulator=FAILOVER),
+    Scenario(
+        "failover, refresh before the managers rejoin",
+        4,
+        failover_rejoin_refresh,
+        emulator=FAILOVER,
+        timing=REJOIN,
+    ),
+    Scenario(
+        "failover, create before the managers rejoin",
+        4,
+        failover_rejoin_create,
+        emulator=FAILOVER,
+        timing=REJOIN,
+    ),
+    Scenario(
+        "failover while polling, managers rejoin late",
+        5,
+        failover_rejoin_while_polling,
+        fast=True,
+        emulator=FAILOVER,
+        timing=REJOIN,
+    ),
     Scenario("host down under running VMs", 6, host_down_under_running_vms),
     Scenario(
         "source host down while migrating", 2, host_down_under_migration("source"), timing=SLOW_MIGRATION
@@ -286,4 +377,16 @@ SCENARIOS = [
     Scenario("same name in two configurations", 3, same_name_sequential, fast=True),
     Scenario("same name, two concurrent applies", 5, same_name_concurrent),
     Scenario("namesake present: create, refresh, destroy", 2, namesake_present, fast=True),
+    *(
+        Scenario(
+            f"20% random faults: {phase} of 50 VMs",
+            50,
+            random_faults(phase),
+            runs=runs,
+            emulator=ROOMY,
+            grace="5s",
+            destroyed=phase == "destroy",
+        )
+        for phase, runs in (("create", 4), ("update", 3), ("refresh", 5), ("destroy", 3))
+    ),
 ]
