@@ -130,10 +130,6 @@ class SnoozeSession:
             parse_duration(grace) if grace else REJOIN_GRACE,
         )
 
-    @property
-    def request_timeout(self) -> float:
-        return self.client.timeout
-
     def bound(
         self, cancellation: Cancellation, report: Callable[[str], None] = lambda text: None
     ) -> BoundSession:
@@ -177,6 +173,10 @@ class BoundSession:
         """Notes VMs resolved as some state's own, which this process's plans do not claim."""
         self.session.owned.add(Fingerprint.of(vm) for vm in vms)
 
+    def owned(self) -> frozenset[Fingerprint]:
+        """The VMs this provider process resolved as some state's own (see `own`)."""
+        return self.session.owned.snapshot()
+
     @_mapped
     def taken(
         self, names: Iterable[str], mine: Collection[Fingerprint] = (), max_age: float = 5.0
@@ -213,7 +213,3 @@ class BoundSession:
     @_mapped
     def local_controllers(self) -> list[LocalControllerDescription]:
         return self.session.client.local_controllers()
-
-    @_mapped
-    def group_leader_id(self) -> str:
-        return self.session.client.group_leader(refresh=True).id

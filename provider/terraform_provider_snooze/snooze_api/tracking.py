@@ -57,7 +57,7 @@ class Tracker:
             )
             unseen = {}
             for name, record in todo.items():
-                resolution = self.resolve_one(record, listing)
+                resolution = self._resolve_one(record, listing)
                 if resolution.presence is Presence.UNSEEN:
                     unseen[name] = resolution
                 else:
@@ -70,7 +70,7 @@ class Tracker:
             resolved.update(last_unseen)
         return resolved
 
-    def resolve_one(self, record: VmRecord, listing: Listing) -> Resolution:
+    def _resolve_one(self, record: VmRecord, listing: Listing) -> Resolution:
         found = match_in_listing(record, listing.named(record.name))
         if found is not None:
             return found

@@ -43,7 +43,7 @@ def plan_names(
     added = sorted(set(planned_vms) - set(prior_vms))
     if not added:
         return
-    mine = snooze.session.owned.snapshot() | set(Private.from_bytes(request.private).replacing)
+    mine = snooze.owned() | set(Private.from_bytes(request.private).replacing)
     try:
         taken = snooze.taken(added, mine=mine)
     except DiagnosticError as error:

@@ -71,7 +71,9 @@ class Private:
         try:
             raw = json.loads(data or b"{}")
             pending = tuple(
-                PendingSubmission(**{**entry, "names": tuple(entry["names"])})
+                PendingSubmission(
+                    **{**entry, "names": tuple(entry["names"]), "managers": tuple(entry.get("managers", ()))}
+                )
                 for entry in raw.get("pending", [])
             )
             replacing = tuple(Fingerprint(**entry) for entry in raw.get("replacing", []))
