@@ -95,7 +95,7 @@ def dynamic(value: Any, ty: cty.CtyType) -> pb.DynamicValue:
 
 def apply(stub: pb_grpc.ProviderStub, name: str) -> pb.ApplyResourceChange.Response:
     planned = {"id": cty.UNKNOWN, "name": name, "mode": None}
-    return stub.ApplyResourceChange(
+    response: pb.ApplyResourceChange.Response = stub.ApplyResourceChange(
         pb.ApplyResourceChange.Request(
             type_name="test_slow",
             prior_state=dynamic(None, SCHEMA.cty_type),
@@ -103,6 +103,7 @@ def apply(stub: pb_grpc.ProviderStub, name: str) -> pb.ApplyResourceChange.Respo
             config=dynamic({**planned, "id": None}, SCHEMA.cty_type),
         )
     )
+    return response
 
 
 def test_stop_provider_interrupts_waits_and_keeps_serving(stub: pb_grpc.ProviderStub) -> None:
@@ -152,11 +153,12 @@ def test_capabilities_are_in_the_schema_response(stub: pb_grpc.ProviderStub) -> 
 def upgrade(
     stub: pb_grpc.ProviderStub, version: int, raw: dict[str, Any]
 ) -> pb.UpgradeResourceState.Response:
-    return stub.UpgradeResourceState(
+    response: pb.UpgradeResourceState.Response = stub.UpgradeResourceState(
         pb.UpgradeResourceState.Request(
             type_name="test_slow", version=version, raw_state=pb.RawState(json=json.dumps(raw).encode())
         )
     )
+    return response
 
 
 def test_state_upgrades_run_in_order_and_same_version_passes_through(stub: pb_grpc.ProviderStub) -> None:
