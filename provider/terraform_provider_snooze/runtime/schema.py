@@ -7,15 +7,16 @@ Descriptions are markdown.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any
 
-from . import cty
+from . import cty, walk
 from .cty.path import AttributePath
 from .diagnostics import Diagnostics
+from .walk import Nesting
 
 __all__ = [
     "Attribute",
@@ -36,14 +37,6 @@ Validator = Callable[[Any, AttributePath, Diagnostics], None]
 
 class SchemaError(ValueError):
     """A schema that Terraform would refuse to load."""
-
-
-class Nesting(enum.Enum):
-    SINGLE = 1
-    LIST = 2
-    SET = 3
-    MAP = 4
-    GROUP = 5  # blocks only: a single block that is never null
 
 
 def _check_name(name: str) -> None:
@@ -107,9 +100,14 @@ class NestedAttributes:
         for name in self.attributes:
             _check_name(name)
 
+    @cached_property
+    def block(self) -> Block:
+        """The objects' schema, as a block with these attributes, so one walk serves both."""
+        return Block(attributes=self.attributes)
+
     @property
     def object_type(self) -> cty.Object:
-        return cty.Object({name: attr.cty_type for name, attr in self.attributes.items()})
+        return self.block.cty_type
 
     @property
     def cty_type(self) -> cty.CtyType:
@@ -134,6 +132,15 @@ class Block:
         types: dict[str, cty.CtyType] = {n: a.cty_type for n, a in self.attributes.items()}
         types.update({n: b.cty_type for n, b in self.blocks.items()})
         return cty.Object(types)
+
+    def nested(self) -> Iterator[tuple[str, Nesting, Block]]:
+        """Every member holding objects, nested attributes then nested blocks, with its nesting
+        and the block that describes its objects."""
+        for name, attribute in self.attributes.items():
+            if attribute.nested is not None:
+                yield name, attribute.nested.nesting, attribute.nested.block
+        for name, nested in self.blocks.items():
+            yield name, nested.nesting, nested.block
 
     def empty_value(self) -> dict[str, Any]:
         """The value of this block when nothing is set: null attributes, no nested blocks."""
@@ -207,28 +214,19 @@ def _fill_blocks(value: dict[str, Any], block: Block) -> dict[str, Any]:
         value.setdefault(name, None)
     for name, nested in block.blocks.items():
         current = value.get(name)
-        if current is None:
-            value[name] = nested.absent_value()
-        elif nested.nesting in (Nesting.SINGLE, Nesting.GROUP):
-            value[name] = _fill_blocks(dict(current), nested.block)
-        elif nested.nesting is Nesting.MAP:
-            value[name] = {k: _fill_blocks(dict(v), nested.block) for k, v in current.items()}
-        else:
-            value[name] = [_fill_blocks(dict(v), nested.block) for v in current]
+        filled = walk.rebuild(nested.nesting, current, partial(_fill_object, nested.block))
+        value[name] = nested.absent_value() if current is None else filled
     return value
+
+
+def _fill_object(block: Block, _: walk.Key, value: Mapping[str, Any]) -> dict[str, Any]:
+    return _fill_blocks(dict(value), block)
 
 
 def _walk_block(block: Block, path: AttributePath) -> Iterator[tuple[AttributePath, Attribute]]:
     for name, attribute in block.attributes.items():
         yield path.attr(name), attribute
         if attribute.nested is not None:
-            yield from _walk_nested(attribute.nested, path.attr(name))
+            yield from _walk_block(attribute.nested.block, path.attr(name))
     for name, nested in block.blocks.items():
         yield from _walk_block(nested.block, path.attr(name))
-
-
-def _walk_nested(nested: NestedAttributes, path: AttributePath) -> Iterator[tuple[AttributePath, Attribute]]:
-    for name, attribute in nested.attributes.items():
-        yield path.attr(name), attribute
-        if attribute.nested is not None:
-            yield from _walk_nested(attribute.nested, path.attr(name))

@@ -13,11 +13,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import grpc
 
-from . import cty, fromproto, planning, toproto
+from . import cty, fromproto, planning, toproto, walk
 from ._generated import tfplugin6_pb2 as pb
 from ._generated import tfplugin6_pb2_grpc as pb_grpc
 from .diagnostics import DiagnosticError, Diagnostics
@@ -42,7 +43,7 @@ from .interfaces import (
     Resource,
     ValidateRequest,
 )
-from .schema import Block, NestedAttributes, Nesting, Schema
+from .schema import Block, Schema
 from .validation import validate_block
 
 __all__ = ["ProviderServer", "register_provider_server"]
@@ -571,23 +572,10 @@ def _configurable_part(state: dict[str, Any], block: Block) -> dict[str, Any]:
     for name, attribute in block.attributes.items():
         if attribute.computed and not attribute.optional:
             config[name] = None
-        elif attribute.nested is not None and config.get(name) is not None:
-            config[name] = _configurable_nested(config[name], attribute.nested)
-    for name, nested in block.blocks.items():
-        value = config.get(name)
-        if nested.nesting in (Nesting.SINGLE, Nesting.GROUP) and isinstance(value, dict):
-            config[name] = _configurable_part(value, nested.block)
-        elif isinstance(value, list):
-            config[name] = [_configurable_part(v, nested.block) for v in value]
-        elif isinstance(value, dict):
-            config[name] = {k: _configurable_part(v, nested.block) for k, v in value.items()}
+    for name, nesting, inner in block.nested():
+        config[name] = walk.rebuild(nesting, config.get(name), partial(_configurable_object, inner))
     return config
 
 
-def _configurable_nested(value: Any, nested: NestedAttributes) -> Any:
-    inner = Block(attributes=nested.attributes)
-    if nested.nesting is Nesting.SINGLE:
-        return _configurable_part(value, inner)
-    if nested.nesting is Nesting.MAP:
-        return {k: _configurable_part(v, inner) for k, v in value.items()}
-    return [_configurable_part(v, inner) for v in value]
+def _configurable_object(block: Block, _: walk.Key, value: dict[str, Any]) -> dict[str, Any]:
+    return _configurable_part(value, block)
