@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import cty
-from .cty.path import AttributePath
 from .diagnostics import Diagnostics
 from .schema import Schema
 
@@ -100,8 +99,10 @@ class PlanRequest:
 
 @dataclass
 class PlanResponse:
+    """The plan so far: computed values unknown where their object changes, plan modifiers
+    applied. Replacements come from the schema's plan modifiers only."""
+
     planned_state: dict[str, Any] | None
-    requires_replace: list[AttributePath]
     private: bytes
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
@@ -192,7 +193,7 @@ class Resource(ABC):
         """Cross-attribute checks; per-attribute validators run before this."""
 
     def modify_plan(self, request: PlanRequest, response: PlanResponse) -> None:  # noqa: B027
-        """Adjusts the plan the runtime computed (unknowns, replacements) before it is returned."""
+        """Adjusts the plan the runtime computed (unknowns, plan modifiers) before it is returned."""
 
     @abstractmethod
     def create(self, request: ApplyRequest, response: ApplyResponse) -> None: ...

@@ -8,23 +8,49 @@ config leaves null (objchange.ProposedNew). From it we plan:
 - otherwise, per object: a computed attribute that the config leaves null becomes unknown only
   in an object that changes (the resource itself, or an element of a nested map, list or set);
   objects that did not change keep their prior values, so adding one element of a map does not
-  make every other element's computed values unknown. `use_state_for_unknown` keeps the prior
-  value of a stable computed attribute (an id) even when its object changes.
+  make every other element's computed values unknown.
 
-Requires-replace paths are reported only where the prior and planned values differ, at the
-deepest path that names the attribute (e.g. `virtual_machines["web"].vcpus`), which is what
-Terraform shows the user as "# forces replacement".
+Then every attribute's plan modifiers run (planmodifiers.py), top-down and in schema order: they
+may keep a prior value (UseStateForUnknown) or ask for a replacement (RequiresReplace). A
+replacement is reported at the deepest path that names the attribute (e.g.
+`virtual_machines["web"].vcpus`), which is what Terraform shows the user as
+"# forces replacement"; objects added or removed by the plan replace nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from . import cty, walk
 from .cty.path import AttributePath
-from .schema import Block, Nesting, Schema
+from .diagnostics import Diagnostics
+from .planmodifiers import PlanModifierRequest, PlanModifierResponse
+from .schema import Attribute, Block, Nesting, Schema
 
-__all__ = ["plan_state", "requires_replace_paths"]
+__all__ = ["PlannedChange", "plan_change", "plan_state"]
+
+
+@dataclass
+class PlannedChange:
+    state: dict[str, Any] | None
+    requires_replace: list[AttributePath] = field(default_factory=list)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+
+def plan_change(
+    schema: Schema,
+    prior: dict[str, Any] | None,
+    proposed: dict[str, Any] | None,
+    config: dict[str, Any] | None,
+) -> PlannedChange:
+    """The planned state (unknowns, then plan modifiers) and the paths that force replacement."""
+    change = PlannedChange(plan_state(schema, prior, proposed, config))
+    if change.state is not None:
+        change.state = _modify_object(schema.block, change.state, config, prior, AttributePath(), change)
+    return change
 
 
 def plan_state(
@@ -41,15 +67,6 @@ def plan_state(
     if prior is not None and cty.values_equal(prior, planned, schema.cty_type):
         return prior
     return planned
-
-
-def requires_replace_paths(
-    schema: Schema, prior: dict[str, Any] | None, planned: dict[str, Any] | None
-) -> list[AttributePath]:
-    paths: list[AttributePath] = []
-    if prior is not None and planned is not None:
-        _replace_paths(schema.block, prior, planned, AttributePath(), paths)
-    return paths
 
 
 # -- planning ------------------------------------------------------------------------------------
@@ -73,9 +90,7 @@ def _plan_object(
         return planned
     for name, attribute in block.attributes.items():
         if attribute.computed and _get(config, name) is None:
-            prior_value = _get(prior, name)
-            keep = attribute.use_state_for_unknown and prior is not None and prior_value is not None
-            planned[name] = prior_value if keep else cty.UNKNOWN
+            planned[name] = cty.UNKNOWN
     return planned
 
 
@@ -103,33 +118,71 @@ def _plan_set(block: Block, proposed: Any, prior: Any) -> Any:
     return walk.rebuild(Nesting.SET, proposed, plan)
 
 
-# -- requires replace ----------------------------------------------------------------------------
+# -- plan modifiers ------------------------------------------------------------------------------
 
 
-def _replace_paths(
+def _modify_object(
     block: Block,
-    prior: dict[str, Any],
     planned: dict[str, Any],
+    config: Mapping[str, Any] | None,
+    prior: Mapping[str, Any] | None,
     path: AttributePath,
-    paths: list[AttributePath],
-) -> None:
-    """Visits objects present on both sides; added or removed elements replace nothing."""
+    change: PlannedChange,
+) -> dict[str, Any]:
+    """Runs the modifiers of each attribute of one object, then of the objects nested in it."""
+    result = dict(planned)
     for name, attribute in block.attributes.items():
-        after = planned.get(name)
-        if attribute.requires_replace and (
-            after is cty.UNKNOWN or not cty.values_equal(prior.get(name), after, attribute.cty_type)
-        ):
-            paths.append(path.attr(name))
+        if attribute.plan_modifiers:
+            request = PlanModifierRequest(
+                path=path.attr(name),
+                type=attribute.cty_type,
+                config=_get(config, name),
+                prior=_get(prior, name),
+                planned=result.get(name),
+                config_object=config,
+                prior_object=prior,
+                planned_object=result,
+            )
+            result[name] = _run_modifiers(attribute, request, change)
     for name, nesting, inner in block.nested():
-        member = block.attributes.get(name)
-        if member is not None and member.requires_replace:
-            continue
-        for key, element in walk.objects(nesting, planned.get(name)):
-            before = walk.counterpart(nesting, prior.get(name), key)
-            if walk.is_value(before):
-                _replace_paths(
-                    inner, before, element, walk.element_path(nesting, path.attr(name), key), paths
-                )
+        pair = partial(
+            _modify_element, inner, nesting, _get(config, name), _get(prior, name), path.attr(name), change
+        )
+        result[name] = walk.rebuild(nesting, result.get(name), pair)
+    return result
+
+
+def _modify_element(
+    block: Block,
+    nesting: Nesting,
+    config: Any,
+    prior: Any,
+    path: AttributePath,
+    change: PlannedChange,
+    key: walk.Key,
+    planned: dict[str, Any],
+) -> dict[str, Any]:
+    return _modify_object(
+        block,
+        planned,
+        walk.counterpart(nesting, config, key),
+        walk.counterpart(nesting, prior, key),
+        walk.element_path(nesting, path, key),
+        change,
+    )
+
+
+def _run_modifiers(attribute: Attribute, request: PlanModifierRequest, change: PlannedChange) -> Any:
+    """Each modifier sees the value the one before it planned."""
+    planned = request.planned
+    for modifier in attribute.plan_modifiers:
+        response = PlanModifierResponse(planned=planned)
+        modifier.modify(replace(request, planned=planned), response)
+        planned = response.planned
+        change.diagnostics.extend(response.diagnostics)
+        if response.requires_replace and request.path not in change.requires_replace:
+            change.requires_replace.append(request.path)
+    return planned
 
 
 def _get(value: Any, name: str) -> Any:

@@ -11,12 +11,15 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cty, walk
 from .cty.path import AttributePath
 from .diagnostics import Diagnostics
 from .walk import Nesting
+
+if TYPE_CHECKING:
+    from .planmodifiers import PlanModifier
 
 __all__ = [
     "Attribute",
@@ -48,9 +51,8 @@ def _check_name(name: str) -> None:
 class Attribute:
     """One attribute: either of a cty `type`, or with `nested` attributes of its own.
 
-    `requires_replace`: a change to the value plans a replacement of the whole resource.
-    `use_state_for_unknown`: a computed value that never changes once known (an id) keeps its
-    prior value in plans instead of showing as "(known after apply)".
+    `validators` check its configured value at plan time; `plan_modifiers` adjust its planned
+    value, in order (planmodifiers.py: RequiresReplace, UseStateForUnknown, ...).
     """
 
     type: cty.CtyType | None = None
@@ -61,9 +63,8 @@ class Attribute:
     computed: bool = False
     sensitive: bool = False
     deprecation_message: str = ""
-    requires_replace: bool = False
-    use_state_for_unknown: bool = False
     validators: tuple[Validator, ...] = ()
+    plan_modifiers: tuple[PlanModifier, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.type is None) == (self.nested is None):
@@ -74,10 +75,8 @@ class Attribute:
             raise SchemaError("cannot set both Optional and Required")
         if self.required and self.computed:
             raise SchemaError("cannot set both Computed and Required")
-        if self.requires_replace and self.computed and not self.optional:
-            raise SchemaError("a computed-only attribute cannot require replacement")
-        if self.use_state_for_unknown and not self.computed:
-            raise SchemaError("use_state_for_unknown applies to computed attributes only")
+        for modifier in self.plan_modifiers:
+            modifier.check(self)
 
     @property
     def cty_type(self) -> cty.CtyType:

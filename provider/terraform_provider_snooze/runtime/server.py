@@ -306,17 +306,15 @@ class ProviderServer(pb_grpc.ProviderServicer):
         prior = fromproto.dynamic_value(request.prior_state, ty)
         proposed = fromproto.dynamic_value(request.proposed_new_state, ty)
         config = fromproto.dynamic_value(request.config, ty)
-        planned = planning.plan_state(schema, prior, proposed, config)
+        change = planning.plan_change(schema, prior, proposed, config)
         response = PlanResponse(
-            planned_state=planned,
-            requires_replace=planning.requires_replace_paths(schema, prior, planned),
-            private=request.prior_private,
+            planned_state=change.state, private=request.prior_private, diagnostics=change.diagnostics
         )
         plan = PlanRequest(config, prior, proposed, request.prior_private, self._cancellation())
         resource.modify_plan(plan, response)
         return pb.PlanResourceChange.Response(
             planned_state=toproto.dynamic_value(schema.conform(response.planned_state), ty),
-            requires_replace=[toproto.attribute_path(p) for p in _unique(response.requires_replace)],
+            requires_replace=[toproto.attribute_path(p) for p in _unique(change.requires_replace)],
             planned_private=response.private,
             diagnostics=toproto.diagnostics(response.diagnostics),
         )

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..libvirt_template import TemplateError, parse_template
 from ..runtime import cty
 from ..runtime.cty.path import AttributePath
 from ..runtime.diagnostics import Diagnostics
 from ..runtime.durations import timeouts_block
+from ..runtime.planmodifiers import (
+    PlanModifierRequest,
+    RequiresReplace,
+    RequiresReplaceIf,
+    UseStateForUnknown,
+)
 from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
 
 __all__ = ["TIMEOUT_DEFAULTS", "VIRTUAL_CLUSTER_SCHEMA"]
@@ -54,6 +61,20 @@ NETWORK_DEMAND = NestedAttributes(
     },
 )
 
+
+def _template_changes_the_vm(request: PlanModifierRequest) -> bool:
+    """An imported VM has no template in state (Snooze cannot give it back): a configured
+    template describing the very VM that runs is recorded in place, not a replacement."""
+    prior_vm = request.prior_object or {}
+    if request.prior is not None or not isinstance(request.planned, str):
+        return True
+    try:
+        domain = parse_template(request.planned)
+    except TemplateError:
+        return True
+    return not (domain.vcpus == prior_vm.get("vcpus") and domain.memory_kib == prior_vm.get("memory"))
+
+
 _COMPUTED_NOTE = "Set by Snooze."
 
 VIRTUAL_MACHINE = NestedAttributes(
@@ -62,7 +83,13 @@ VIRTUAL_MACHINE = NestedAttributes(
         "libvirt_template": Attribute(
             type=cty.STRING,
             optional=True,
-            requires_replace=True,
+            plan_modifiers=(
+                RequiresReplaceIf(
+                    _template_changes_the_vm,
+                    "Changing this forces a replacement, except when it is first set on an imported VM "
+                    "whose `<vcpu>` and `<memory>` it matches: it is then recorded in place.",
+                ),
+            ),
             description="Template mode: a libvirt domain XML document. Its `<name>` must equal the map "
             "key; Snooze reads `<vcpu>` and `<memory>` (as KiB) from it. Conflicts with `vcpus`, "
             "`memory` and `image_id`.",
@@ -71,8 +98,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             type=cty.NUMBER,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Parameter mode: number of virtual CPUs (default 1). In template mode, the "
             "template's `<vcpu>`, as Snooze reports it.",
             validators=(_whole, _at_least_one),
@@ -81,8 +107,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             type=cty.NUMBER,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Parameter mode: memory in KiB (default 131072). In template mode, the "
             "template's `<memory>`, as Snooze reports it.",
             validators=(_whole, _positive_memory),
@@ -91,8 +116,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             type=cty.STRING,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Parameter mode (required there): the disk image to boot, by its id in "
             "Snooze's image repository (e.g. `debian.qcow2`). In template mode, the image Snooze "
             "derived from the template's first disk.",
@@ -101,8 +125,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             nested=NETWORK_DEMAND,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Network capacity to reserve for the VM. Default: none (0 and 0).",
         ),
         "local_controller_id": Attribute(
@@ -125,7 +148,7 @@ VIRTUAL_MACHINE = NestedAttributes(
         "ip_address": Attribute(
             type=cty.STRING,
             computed=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(),),
             description="The IP address Snooze assigned from its virtual machine subnet.",
         ),
         "local_controller_address": Attribute(
@@ -157,7 +180,7 @@ VIRTUAL_CLUSTER_SCHEMA = Schema(
             "id": Attribute(
                 type=cty.STRING,
                 computed=True,
-                use_state_for_unknown=True,
+                plan_modifiers=(UseStateForUnknown(),),
                 description="The task id Snooze gave the first submission; stable across updates.",
             ),
             "virtual_machines": Attribute(
