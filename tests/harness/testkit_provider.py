@@ -184,7 +184,7 @@ class Testkit(Provider):
     schema = Schema(block=Block(attributes={"prefix": Attribute(type=cty.STRING, optional=True)}))
 
     def configure(self, request: ConfigureRequest) -> Any:
-        return request.config.get("prefix")
+        return dict(request.config)  # the settings, handed to the resources as they are
 
     def resources(self) -> list[Resource]:
         return [Thing()]

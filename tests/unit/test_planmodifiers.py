@@ -9,6 +9,7 @@ import pytest
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty.path import AttributePath
 from terraform_provider_snooze.runtime.docgen import Page, render_page
+from terraform_provider_snooze.runtime.engine.planning import plan_change
 from terraform_provider_snooze.runtime.planmodifiers import (
     PlanModifier,
     PlanModifierRequest,
@@ -17,7 +18,6 @@ from terraform_provider_snooze.runtime.planmodifiers import (
     RequiresReplaceIf,
     UseStateForUnknown,
 )
-from terraform_provider_snooze.runtime.planning import plan_change
 from terraform_provider_snooze.runtime.schema import (
     Attribute,
     Block,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty.path import AttributePath
+from terraform_provider_snooze.runtime.engine.planning import plan_change, plan_state
 from terraform_provider_snooze.runtime.planmodifiers import RequiresReplace, UseStateForUnknown
-from terraform_provider_snooze.runtime.planning import plan_change, plan_state
 from terraform_provider_snooze.runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
 
 ITEM = NestedAttributes(

@@ -70,7 +70,7 @@ class Test(Provider):
     schema = Schema(block=Block())
 
     def configure(self, request: ConfigureRequest) -> Any:
-        return None
+        return self  # what the resources get: nothing they use, but the provider is configured
 
     def resources(self) -> list[Resource]:
         return [Slow()]

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import cty, walk
-from .cty.path import AttributePath
-from .diagnostics import Diagnostics
-from .schema import Block
+from .. import cty, walk
+from ..cty.path import AttributePath
+from ..diagnostics import Diagnostics
+from ..schema import Block
 
 __all__ = ["validate_block"]
 

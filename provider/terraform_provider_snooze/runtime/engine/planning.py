@@ -24,11 +24,11 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from . import cty, walk
-from .cty.path import AttributePath
-from .diagnostics import Diagnostics
-from .planmodifiers import PlanModifierRequest, PlanModifierResponse
-from .schema import Attribute, Block, Nesting, Schema
+from .. import cty, walk
+from ..cty.path import AttributePath
+from ..diagnostics import Diagnostics
+from ..planmodifiers import PlanModifierRequest, PlanModifierResponse
+from ..schema import Attribute, Block, Nesting, Schema
 
 __all__ = ["PlannedChange", "plan_change", "plan_state"]
 

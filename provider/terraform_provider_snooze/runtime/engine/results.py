@@ -1,0 +1,63 @@
+"""What a resource or data source hands back, checked before Terraform sees it.
+
+Terraform refuses unknown values in a refreshed state, an applied state and a data source's
+result, and blames the provider with a message that names no attribute. The engine checks
+first, reports the bug in a diagnostic, and still returns a state that keeps track of what
+exists remotely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import cty
+from ..diagnostics import DiagnosticError, Diagnostics
+from ..schema import Schema
+from .errors import BUG
+
+__all__ = ["applied_state", "data_source_state", "refreshed_state"]
+
+
+def refreshed_state(
+    schema: Schema, prior: dict[str, Any] | None, read: dict[str, Any] | None, diagnostics: Diagnostics
+) -> dict[str, Any] | None:
+    """ReadResource's new state; null means the remote object is gone."""
+    state = schema.conform(read)
+    if state is not None and not cty.is_wholly_known(state, schema.cty_type):
+        diagnostics.error("Provider produced unknown values during refresh", BUG)
+        return prior
+    return state
+
+
+def applied_state(
+    schema: Schema, applied: dict[str, Any] | None, diagnostics: Diagnostics
+) -> dict[str, Any] | None:
+    """ApplyResourceChange's new state, stored even when the operation failed half-way."""
+    state = schema.conform(applied)
+    if state is not None and not cty.is_wholly_known(state, schema.cty_type):
+        diagnostics.error("Provider left unknown values after apply", BUG)
+        return schema.conform(_unknowns_to_null(state, schema))
+    return state
+
+
+def data_source_state(
+    schema: Schema, config: dict[str, Any], read: dict[str, Any] | None, diagnostics: Diagnostics
+) -> dict[str, Any]:
+    """ReadDataSource's result: wholly known; the configuration when the read failed."""
+    if diagnostics.has_errors:
+        return config
+    state = schema.conform(read)
+    if state is None or not cty.is_wholly_known(state, schema.cty_type):
+        raise DiagnosticError("Provider produced an incomplete data source result", BUG)
+    return state
+
+
+def _unknowns_to_null(value: Any, schema: Schema) -> Any:
+    """Replaces leftover unknowns so the state can still be stored (with an error reported)."""
+    if value is cty.UNKNOWN:
+        return None
+    if isinstance(value, dict):
+        return {k: _unknowns_to_null(v, schema) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknowns_to_null(v, schema) for v in value]
+    return value
