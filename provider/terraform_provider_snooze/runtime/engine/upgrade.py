@@ -3,13 +3,16 @@
 Terraform calls it before every plan and refresh of an existing resource, even when the version
 has not changed: it must at least turn the stored JSON into a value of the current schema. The
 resource's `state_upgraders` run in order, one per version, each on plain JSON data (numbers
-exact). Attributes the schema no longer has are dropped rather than failing every plan.
+exact). The result is read as go-cty reads stored JSON; attributes the schema no longer has are
+dropped at every depth (inside nested attributes, blocks and object types too), rather than
+failing every plan.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import cty
 from ..diagnostics import DiagnosticError
 from ..interfaces import Resource
 from ..protocol import RawState
@@ -34,5 +37,4 @@ def upgraded_state(resource: Resource, version: int, raw_state: RawState) -> dic
                 f"{resource.type_name} has no upgrade from schema version {step}.",
             )
         data = upgrader(data)
-    known = set(schema.block.attributes) | set(schema.block.blocks)
-    return schema.conform({k: v for k, v in data.items() if k in known})
+    return schema.conform(cty.json_codec.read(data, schema.cty_type, ignore_undefined_attributes=True))
