@@ -36,7 +36,7 @@ def applied_state(
     state = schema.conform(applied)
     if state is not None and not cty.is_wholly_known(state, schema.cty_type):
         diagnostics.error("Provider left unknown values after apply", BUG)
-        return schema.conform(_unknowns_to_null(state, schema))
+        return _unknowns_to_null(state, schema)
     return state
 
 
@@ -52,12 +52,21 @@ def data_source_state(
     return state
 
 
-def _unknowns_to_null(value: Any, schema: Schema) -> Any:
-    """Replaces leftover unknowns so the state can still be stored (with an error reported)."""
+def _unknowns_to_null(state: dict[str, Any], schema: Schema) -> dict[str, Any] | None:
+    """`state` with every leftover unknown null, so it can still be stored (an error is
+    reported): at any depth, inside dynamic values too; a nested block left unknown becomes
+    absent as the schema writes it (an empty list, set or map, never null), and a set that
+    gained duplicates loses them."""
+    return schema.conform(_without_unknowns(state))
+
+
+def _without_unknowns(value: Any) -> Any:
     if value is cty.UNKNOWN:
         return None
+    if isinstance(value, cty.Dynamic):
+        return cty.Dynamic(value.type, _without_unknowns(value.value))
     if isinstance(value, dict):
-        return {k: _unknowns_to_null(v, schema) for k, v in value.items()}
+        return {key: _without_unknowns(element) for key, element in value.items()}
     if isinstance(value, list):
-        return [_unknowns_to_null(v, schema) for v in value]
+        return [_without_unknowns(element) for element in value]
     return value
