@@ -78,12 +78,13 @@ class ProviderState:
 
     def _unknown_detail(self, operation: str) -> str:
         names = ", ".join(f"`{name}`" for name in self.unknown_settings)
-        plural = len(self.unknown_settings) > 1
+        one = len(self.unknown_settings) == 1
         return (
-            f"The provider setting{'s' if plural else ''} {names} {'are' if plural else 'is'} known only "
-            "after apply: they depend on resources Terraform has not created yet, so the provider "
-            f"cannot {operation} now. Create those resources first, e.g. with `terraform apply "
-            "-target=ADDRESS` for each resource the provider block refers to, then run this command again."
+            f"The provider setting{'' if one else 's'} {names} {'is' if one else 'are'} known only after "
+            f"apply: {'it depends' if one else 'they depend'} on resources Terraform has not created or "
+            f"changed yet, so the provider cannot {operation} now. Apply those resources first, with "
+            "`terraform apply -target=ADDRESS` for each resource the provider block refers to, then run "
+            "this command again."
         )
 
 
