@@ -17,7 +17,20 @@ from decimal import Decimal
 from typing import Any
 
 from .path import AttributePath
-from .types import BOOL, DYNAMIC, NUMBER, STRING, CtyType, List, Map, Object, Set, Tuple, type_from_json
+from .types import (
+    BOOL,
+    DYNAMIC,
+    NUMBER,
+    STRING,
+    CtyType,
+    List,
+    Map,
+    Object,
+    Primitive,
+    Set,
+    Tuple,
+    type_from_json,
+)
 from .values import CtyDecodeError, CtyValueError, Dynamic, nfc, number_text, to_number, unique_elements
 
 __all__ = ["CtyDecodeError", "decode", "read"]
@@ -54,8 +67,8 @@ class _Reader:
     def read(self, raw: Any, ty: CtyType, path: AttributePath) -> Any:
         if raw is None:
             return None
-        if ty in _PRIMITIVE_READERS:
-            return _PRIMITIVE_READERS[ty](self, raw, path)
+        if isinstance(ty, Primitive):
+            return _PRIMITIVE_READERS[ty.name](self, raw, path)
         return _COMPOSITE_READERS[type(ty)](self, raw, ty, path)
 
 
@@ -147,11 +160,11 @@ def _object(reader: _Reader, raw: Any, ty: Object, path: AttributePath) -> dict[
     return {n: reader.read(raw.get(n), t, path.attr(n)) for n, t in ty.attributes.items()}
 
 
-_PRIMITIVE_READERS: dict[CtyType, Callable[[_Reader, Any, AttributePath], Any]] = {
-    STRING: _string,
-    NUMBER: _number,
-    BOOL: _bool,
-    DYNAMIC: _dynamic,
+_PRIMITIVE_READERS: dict[str, Callable[[_Reader, Any, AttributePath], Any]] = {
+    STRING.name: _string,
+    NUMBER.name: _number,
+    BOOL.name: _bool,
+    DYNAMIC.name: _dynamic,
 }
 _COMPOSITE_READERS: dict[type[CtyType], Callable[[_Reader, Any, Any, AttributePath], Any]] = {
     List: _sequence,
