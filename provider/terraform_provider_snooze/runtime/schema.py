@@ -110,7 +110,7 @@ class NestedAttributes:
 
     @property
     def cty_type(self) -> cty.CtyType:
-        return _nest(self.object_type, self.nesting)
+        return walk.collection_type(self.nesting, self.object_type)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,17 +158,11 @@ class NestedBlock:
 
     @property
     def cty_type(self) -> cty.CtyType:
-        return _nest(self.block.cty_type, self.nesting)
+        return walk.collection_type(self.nesting, self.block.cty_type)
 
     def absent_value(self) -> Any:
         """How Terraform writes "no blocks": empty collections, never null (plan_valid.go)."""
-        if self.nesting in (Nesting.LIST, Nesting.SET):
-            return []
-        if self.nesting is Nesting.MAP:
-            return {}
-        if self.nesting is Nesting.GROUP:
-            return self.block.empty_value()
-        return None
+        return walk.absent(self.nesting, self.block.empty_value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,16 +190,6 @@ class Schema:
     def walk_attributes(self) -> Iterator[tuple[AttributePath, Attribute]]:
         """Every attribute with its schema path (element steps omitted), depth first."""
         yield from _walk_block(self.block, AttributePath())
-
-
-def _nest(element: cty.CtyType, nesting: Nesting) -> cty.CtyType:
-    if nesting is Nesting.LIST:
-        return cty.List(element)
-    if nesting is Nesting.SET:
-        return cty.Set(element)
-    if nesting is Nesting.MAP:
-        return cty.Map(element)
-    return element
 
 
 def _fill_blocks(value: dict[str, Any], block: Block) -> dict[str, Any]:

@@ -20,7 +20,17 @@ from typing import Any
 from . import cty
 from .cty.path import AttributePath
 
-__all__ = ["Key", "Nesting", "counterpart", "element_path", "is_value", "objects", "rebuild"]
+__all__ = [
+    "Key",
+    "Nesting",
+    "absent",
+    "collection_type",
+    "counterpart",
+    "element_path",
+    "is_value",
+    "objects",
+    "rebuild",
+]
 
 Key = str | int | None
 
@@ -31,6 +41,27 @@ class Nesting(enum.Enum):
     SET = 3
     MAP = 4
     GROUP = 5  # blocks only: a single block that is never null
+
+
+_COLLECTIONS: dict[Nesting, Callable[[cty.CtyType], cty.CtyType]] = {
+    Nesting.LIST: cty.List,
+    Nesting.SET: cty.Set,
+    Nesting.MAP: cty.Map,
+}
+_NONE: dict[Nesting, Callable[[], Any]] = {Nesting.LIST: list, Nesting.SET: list, Nesting.MAP: dict}
+
+
+def collection_type(nesting: Nesting, object_type: cty.CtyType) -> cty.CtyType:
+    """The type of a member holding objects of `object_type`."""
+    return _COLLECTIONS[nesting](object_type) if nesting in _COLLECTIONS else object_type
+
+
+def absent(nesting: Nesting, empty_object: Callable[[], Any]) -> Any:
+    """A nested block's value when the configuration has none: an empty collection, never
+    null; a GROUP block is its empty object; a SINGLE block is null."""
+    if nesting is Nesting.GROUP:
+        return empty_object()
+    return _NONE[nesting]() if nesting in _NONE else None
 
 
 def is_value(value: Any) -> bool:

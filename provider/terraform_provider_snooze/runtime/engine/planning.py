@@ -46,10 +46,12 @@ def plan_change(
     proposed: dict[str, Any] | None,
     config: dict[str, Any] | None,
 ) -> PlannedChange:
-    """The planned state (unknowns, then plan modifiers) and the paths that force replacement."""
+    """The planned state (unknowns, then plan modifiers) and the paths that force replacement,
+    each once, sorted. The resource's own modify_plan comes after (engine/resources.py)."""
     change = PlannedChange(plan_state(schema, prior, proposed, config))
     if change.state is not None:
         change.state = _modify_object(schema.block, change.state, config, prior, AttributePath(), change)
+    change.requires_replace.sort(key=str)  # a stable answer, whatever the schema's order
     return change
 
 

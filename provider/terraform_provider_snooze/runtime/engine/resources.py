@@ -122,7 +122,7 @@ def plan_resource_change(
         )
     return PlanResourceChangeResponse(
         planned_state=DynamicValue.of(schema.conform(response.planned_state), ty),
-        requires_replace=sorted(set(change.requires_replace), key=str),
+        requires_replace=change.requires_replace,
         planned_private=response.private,
         diagnostics=response.diagnostics,
     )
