@@ -4,7 +4,7 @@
   just before submitting).
 - A PENDING VM is planned with unknown values: the apply reconciles it.
 - A local_controller_id must name a host Snooze has.
-- An imported template-mode VM takes its configured template in place.
+(Which changes replace the cluster is the schema's plan modifiers' business.)
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from ..libvirt_template import TemplateError, parse_template
 from ..runtime import cty
-from ..runtime.cty.path import AttributePath
 from ..runtime.diagnostics import DiagnosticError, Diagnostics
 from ..runtime.interfaces import PlanRequest, PlanResponse
 from ..session import BoundSession
@@ -24,7 +22,7 @@ from .messages import taken_error
 from .private import Private
 from .state import COMPUTED, VmState
 
-__all__ = ["plan_imported_templates", "plan_names", "plan_pending", "plan_placements", "plan_replacement"]
+__all__ = ["plan_names", "plan_pending", "plan_placements", "plan_replacement"]
 
 log = logging.getLogger("terraform_provider_snooze.virtual_cluster")
 
@@ -70,7 +68,6 @@ def plan_pending(planned_vms: dict[str, Any], prior_vms: dict[str, Any], respons
             if vm.get(attribute) is None:
                 vm[attribute] = cty.UNKNOWN
         path = VMS.key(name)
-        response.requires_replace = [p for p in response.requires_replace if not _under(p, path)]
         response.diagnostics.warning(
             "Virtual machine pending",
             f"{name!r} was submitted to Snooze, which has not said yet whether it started. The apply "
@@ -107,31 +104,12 @@ def plan_placements(
             )
 
 
-def plan_imported_templates(
-    planned_vms: dict[str, Any], prior_vms: dict[str, Any], response: PlanResponse
+def plan_replacement(
+    planned_vms: dict[str, Any], prior_vms: dict[str, Any], request: PlanRequest, response: PlanResponse
 ) -> None:
-    """An imported VM has no template in state (Snooze cannot give it back); a configured
-    template describing the very VM that runs is recorded in place, not a replacement."""
-    for name, vm in planned_vms.items():
-        prior = prior_vms.get(name)
-        if not isinstance(vm, dict) or not prior or prior.get("libvirt_template") is not None:
-            continue
-        template = vm.get("libvirt_template")
-        if not isinstance(template, str):
-            continue
-        try:
-            domain = parse_template(template)
-        except TemplateError:
-            continue
-        if domain.vcpus == prior.get("vcpus") and domain.memory_kib == prior.get("memory"):
-            path = VMS.key(name).attr("libvirt_template")
-            response.requires_replace = [p for p in response.requires_replace if p != path]
-
-
-def plan_replacement(prior_vms: dict[str, Any], request: PlanRequest, response: PlanResponse) -> None:
     """A replacement destroys these VMs before it starts the new ones: Terraform plans the new ones
     without prior state but with this private state, whose fingerprints the name check skips."""
-    if not response.requires_replace:
+    if not any(_replaced(planned_vms.get(name), prior) for name, prior in prior_vms.items()):
         return
     fingerprints = tuple(
         record.fingerprint
@@ -141,5 +119,18 @@ def plan_replacement(prior_vms: dict[str, Any], request: PlanRequest, response: 
     response.private = replace(Private.from_bytes(request.private), replacing=fingerprints).to_bytes()
 
 
-def _under(path: AttributePath, prefix: AttributePath) -> bool:
-    return path.steps[: len(prefix.steps)] == prefix.steps
+def _replaced(planned: Any, prior: Any) -> bool:
+    """Whether a VM kept in the configuration changes what it is made of (schema.py's replacing
+    attributes; an imported VM's first template does not count)."""
+    if not isinstance(planned, dict) or not isinstance(prior, dict):
+        return False
+    if (
+        prior.get("libvirt_template") is not None
+        and planned.get("libvirt_template") != prior["libvirt_template"]
+    ):
+        return True
+    return any(
+        planned.get(name) is cty.UNKNOWN or planned.get(name) != prior.get(name)
+        for name in ("vcpus", "memory", "image_id", "network_demand")
+        if planned.get(name) is not None
+    )

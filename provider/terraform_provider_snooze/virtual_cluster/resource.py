@@ -34,7 +34,7 @@ from ..snooze_api import Fate
 from .config import VMS, check_virtual_machines, template_for
 from .importing import imported_vms
 from .messages import taint_advice
-from .plan import plan_imported_templates, plan_names, plan_pending, plan_placements, plan_replacement
+from .plan import plan_names, plan_pending, plan_placements, plan_replacement
 from .private import Private
 from .reading import refreshed
 from .schema import TIMEOUT_DEFAULTS, VIRTUAL_CLUSTER_SCHEMA
@@ -74,9 +74,8 @@ class VirtualClusterResource(Resource):
         prior_vms = (request.prior_state or {}).get("virtual_machines") or {}
         snooze = None if self._session is None else self._snooze(request.cancellation)
         plan_placements(snooze, planned_vms, prior_vms, response.diagnostics)
-        plan_imported_templates(planned_vms, prior_vms, response)
         plan_pending(planned_vms, prior_vms, response)
-        plan_replacement(prior_vms, request, response)
+        plan_replacement(planned_vms, prior_vms, request, response)
         if snooze is not None:
             plan_names(snooze, request, planned_vms, prior_vms, response.diagnostics)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..runtime import cty
@@ -37,7 +38,7 @@ class Working:
     ) -> None:
         self.base = dict(base)
         self.vms = dict(vms)
-        self.private = private
+        self.private = replace(private, replacing=())  # a plan's note for its own replacement
         self.response = response
         self.clock = clock
         self.flush()
