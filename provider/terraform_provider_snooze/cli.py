@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import __version__
+from . import PROVIDER_ADDRESS, __version__
 
-PROVIDER_ADDRESS = "registry.terraform.io/snoozesoftware/snooze"
 USAGE = __doc__ or ""
 
 

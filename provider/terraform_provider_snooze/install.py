@@ -15,11 +15,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import PROVIDER_ADDRESS, __version__
 
 __all__ = ["main", "package_directory"]
 
-ADDRESS = ("registry.terraform.io", "snoozesoftware", "snooze")
+ADDRESS = tuple(PROVIDER_ADDRESS.split("/"))  # host, namespace, type
 DEFAULT_PLUGIN_DIR = Path.home() / ".terraform.d" / "plugins"
 
 

@@ -223,7 +223,7 @@ def test_without_the_magic_cookie_it_explains_and_exits_1() -> None:
 def test_serve_itself_refuses_without_the_cookie(socket_dir: Path) -> None:
     """Any provider built on the runtime, not only this console script."""
     env = {k: v for k, v in terraform_environment(socket_dir).items() if k != "TF_PLUGIN_MAGIC_COOKIE"}
-    script = "import sys; from terraform_provider_snooze.runtime.serve import serve; sys.exit(serve(lambda s: None))"
+    script = "import sys; from terraform_provider_snooze.runtime.serve import serve; sys.exit(serve(lambda s: None, provider_address='registry.terraform.io/test/none'))"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
     )

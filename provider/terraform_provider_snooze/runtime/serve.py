@@ -41,7 +41,7 @@ SERVER_OPTIONS = [
 def serve(
     register: Callable[[grpc.Server], object],
     *,
-    provider_address: str = "registry.terraform.io/snoozesoftware/snooze",
+    provider_address: str,
     debug: bool = False,
 ) -> int:
     """Serves until Terraform calls Shutdown (in debug mode: until Ctrl-C) or SIGTERM.
