@@ -51,7 +51,9 @@ def serve(
     if not debug and not handshake.cookie_present():
         sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
         return 1
-    hclog.configure(provider_address)
+    # The provider's own package, whose INFO lines stay INFO: the one `register` comes from.
+    own_package = (getattr(register, "__module__", None) or "").partition(".")[0]
+    hclog.configure(provider_address, own_packages=(own_package,))
     handshake_output = _claim_stdout()
     stopped = threading.Event()
     _install_signal_handlers(stopped, debug)
