@@ -100,6 +100,7 @@ def terraform_environment(
 ) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if key not in LOG_VARIABLES}
     environment.update(COOKIE)
+    environment["TF_PLUGIN_RESIDENT"] = "0"  # cold starts here; test_resident.py covers warm ones
     environment["PLUGIN_PROTOCOL_VERSIONS"] = "5,6"
     environment["PLUGIN_UNIX_SOCKET_DIR"] = str(socket_dir)
     if tls:
@@ -269,8 +270,13 @@ def test_logs_are_hclog_json_lines_at_the_level_terraform_asks(socket_dir: Path)
     plugin = start(socket_dir, env={"TF_LOG": "INFO", "TF_LOG_PROVIDER_SNOOZE": "DEBUG"})
     _, stderr = plugin.stop()
     entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    assert [entry["@message"] for entry in entries] == ["Serving", "Shutting down"]
-    serving = entries[0]
+    assert [entry["@message"] for entry in entries] == [
+        "Starting cold: the resident server is switched off (TF_PLUGIN_RESIDENT)",
+        "Serving",
+        "Shutting down",
+    ]
+    assert entries[0]["@level"] == "debug"
+    serving = entries[1]
     assert serving["@level"] == "debug" and serving["@module"] == "provider.terraform-provider-snooze"
     assert serving["network"] == "unix" and serving["tls"] is True
     timestamp = serving["@timestamp"]
@@ -288,25 +294,45 @@ def test_no_log_lines_below_the_level(socket_dir: Path, env: dict[str, str]) -> 
     assert not [line for line in stderr.splitlines() if line.startswith("{")]
 
 
-def test_tcp_fallback_stays_within_the_port_range(socket_dir: Path) -> None:
-    """A socket directory too deep for sun_path forces TCP, as a platform without unix sockets would."""
-    deep = socket_dir / ("d" * 100)
-    deep.mkdir()
+# The provider as on a system without unix sockets.
+TCP_ONLY = [
+    sys.executable,
+    "-c",
+    "import sys; from terraform_provider_snooze.runtime import transport; "
+    "transport.unix_sockets_available = lambda: False; "
+    "from terraform_provider_snooze.cli import main; sys.exit(main())",
+]
+
+
+def test_tcp_stays_within_the_port_range(socket_dir: Path) -> None:
     low = 30000 + (os.getpid() % 100) * 100
     ranged = {"PLUGIN_MIN_PORT": str(low), "PLUGIN_MAX_PORT": str(low + 99)}
-    first, second = start(deep, env=ranged), start(deep, env=ranged)
+    first = start(socket_dir, command=TCP_ONLY, env=ranged)
+    second = start(socket_dir, command=TCP_ONLY, env=ranged)
     try:
         for plugin in (first, second):
             _, _, network, address, _, certificate = plugin.fields
             host, port = address.rsplit(":", 1)
             assert (network, host) == ("tcp", "127.0.0.1") and low <= int(port) <= low + 99
             assert len(certificate) > 50
-            with plugin.channel() as channel:
-                assert plugin.health(channel) == SERVING
         assert first.fields[3] != second.fields[3], "two providers never share a port"
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_deep_plugin_unix_socket_dir_still_gets_a_unix_socket(socket_dir: Path) -> None:
+    """Too deep for sun_path, it once made the provider fall back to TCP, open to any local user."""
+    deep = socket_dir / ("d" * 100)
+    deep.mkdir()
+    plugin = start(deep)
+    try:
+        assert plugin.fields[2] == "unix", plugin.line
+        assert stat.S_IMODE(Path(plugin.fields[3]).parent.stat().st_mode) == 0o700
+        with plugin.channel() as channel:
+            assert plugin.health(channel) == SERVING
+    finally:
+        plugin.stop()
 
 
 def read_reattach(process: subprocess.Popen[str]) -> dict[str, object]:

@@ -8,10 +8,11 @@ provider itself is built at its first RPC.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from typing import Any, TextIO
 
@@ -43,10 +44,12 @@ def serve(
     *,
     provider_address: str,
     debug: bool = False,
+    startup_notes: Sequence[str] = (),
 ) -> int:
     """Serves until Terraform calls Shutdown (in debug mode: until Ctrl-C) or SIGTERM.
 
-    Returns the process exit code: 1 when not started by Terraform, else 0.
+    Returns the process exit code: 1 when not started by Terraform, else 0. `startup_notes` are
+    logged at DEBUG once logging is set up (e.g. why the launch started cold).
     """
     if not debug and not handshake.cookie_present():
         sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
@@ -54,9 +57,12 @@ def serve(
     # The provider's own package, whose INFO lines stay INFO: the one `register` comes from.
     own_package = (getattr(register, "__module__", None) or "").partition(".")[0]
     hclog.configure(provider_address, own_packages=(own_package,))
+    for note in startup_notes:
+        log.debug("Starting cold: %s", note)
     handshake_output = _claim_stdout()
     stopped = threading.Event()
     _install_signal_handlers(stopped, debug)
+    _stop_when_closed(os.dup(handshake_output.fileno()), stopped)
 
     protocol_version = handshake.negotiate_protocol_version()
     client_certificate = None if debug else os.environ.get("PLUGIN_CLIENT_CERT")
@@ -106,6 +112,24 @@ def _claim_stdout() -> TextIO:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return os.fdopen(handshake_fd, "w", encoding="utf-8")
+
+
+def _stop_when_closed(fd: int, stopped: threading.Event) -> None:
+    """Stops the provider once nobody reads its stdout: Terraform died, or `| head -1` exited.
+
+    A pipe whose readers are all gone polls POLLERR (a terminal that hangs up, POLLHUP); the
+    file descriptor is ours alone, kept open for this watch.
+    """
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(fd, select.POLLERR | select.POLLHUP)
+        while not poller.poll():
+            pass
+        log.debug("Stdout closed: nobody reads this provider any more, stopping")
+        stopped.set()
+
+    threading.Thread(target=watch, name="stdout-watch", daemon=True).start()
 
 
 def _binder(server: grpc.Server, *, tls: bool) -> tuple[transport.BindFunction, str]:

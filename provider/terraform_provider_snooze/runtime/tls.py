@@ -17,7 +17,7 @@ import base64
 import datetime
 from dataclasses import dataclass
 
-__all__ = ["ServerCertificate", "generate_server_certificate"]
+__all__ = ["ServerCertificate", "generate_server_certificate", "preload"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ class ServerCertificate:
     def handshake_field(self) -> str:
         """The DER in standard base64 without padding, as go-plugin writes and reads it."""
         return base64.b64encode(self.certificate_der).decode().rstrip("=")
+
+
+def preload() -> None:
+    """Imports what generating a certificate takes (the resident server does it once for all)."""
+    import ipaddress  # noqa: F401
+
+    from cryptography import x509  # noqa: F401
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
 
 
 def generate_server_certificate() -> ServerCertificate:
