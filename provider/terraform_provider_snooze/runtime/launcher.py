@@ -140,12 +140,28 @@ def _run(connection: _socket.socket, token: str) -> str:
         return "the resident refused: " + _receive_exactly(connection, number).decode(errors="replace")
     if tag != STARTED:
         return "the resident closed the connection before starting a provider"
-    _forward_signals(number)
-    connection.sendall(GO)
-    connection.settimeout(None)  # the provider runs as long as Terraform needs it
-    tag, number = _receive(connection)
-    _exit_like(number if tag == EXITED else 1)
+    _wait_and_exit(connection, number)
     return "unreachable"
+
+
+def _wait_and_exit(connection: _socket.socket, pid: int) -> None:
+    """From here on a provider runs for this launch: whatever happens, this process exits."""
+    code = 1
+    try:
+        _forward_signals(pid)
+        connection.sendall(GO)
+        connection.settimeout(None)  # the provider runs as long as Terraform needs it
+        tag, number = _receive(connection)
+        code = number if tag == EXITED else 1
+        if code < 0:  # killed by a signal: die of the same one
+            import _signal  # type: ignore[import-not-found]
+
+            if -code not in (_signal.SIGKILL, _signal.SIGSTOP):
+                _signal.signal(-code, _signal.SIG_DFL)
+            os.kill(os.getpid(), -code)
+            code = 128 - code
+    finally:
+        os._exit(code)
 
 
 def _send_request(connection: _socket.socket, token: str, directory_fd: int) -> None:
@@ -177,7 +193,7 @@ def _receive_exactly(connection: _socket.socket, size: int) -> bytes:
 def _forward_signals(pid: int) -> None:
     """SIGINT is ignored like the provider does (Ctrl-C reaches Terraform's whole group and
     Terraform handles it); a SIGTERM or SIGHUP sent to this process reaches the provider."""
-    import _signal  # type: ignore[import-not-found]  # `signal` would load enum
+    import _signal  # `signal` would load enum
 
     def forward(signum: int, frame: object) -> None:
         try:  # noqa: SIM105
@@ -190,17 +206,6 @@ def _forward_signals(pid: int) -> None:
         _signal.signal(signum, forward)
 
 
-def _exit_like(code: int) -> None:
-    """Exits as the provider did: with its code, or killed by the same signal."""
-    if code < 0:
-        import _signal
-
-        _signal.signal(-code, _signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-        code = 128 - code
-    os._exit(code)
-
-
 def _start_resident(directory: str, path: str, app: str, token: str, package_dir: str) -> str:
     """Starts the resident in the background, detached; this launch starts cold meanwhile."""
     import fcntl
@@ -209,7 +214,7 @@ def _start_resident(directory: str, path: str, app: str, token: str, package_dir
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return "the resident server is starting"
+        return "a resident server is starting or stopping"
     finally:
         os.close(lock)  # the resident takes the lock itself; two that race settle it there
     search_path = [os.path.dirname(os.path.realpath(package_dir)), *sys.path]

@@ -90,7 +90,12 @@ def serve(
         handshake_output.close()  # flushes; Terraform reads only the first line
         log.debug(
             "Serving",
-            extra={"network": listener.network, "address": listener.address, "tls": bool(client_certificate)},
+            extra={
+                "network": listener.network,
+                "address": listener.address,
+                "tls": bool(client_certificate),
+                "pid": os.getpid(),
+            },
         )
         stopped.wait()
         log.debug("Shutting down")
