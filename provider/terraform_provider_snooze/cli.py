@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(debug: bool, cold_reasons: list[str]) -> int:
+    if cold_reasons and os.environ.get("PLUGIN_CLIENT_CERT"):
+        from .runtime import certificate_fork
+
+        certificate_fork.start()  # made while grpc is imported
     # Imported here, not at the top: --version and --help stay instant.
     from .entrypoint import register_provider
     from .runtime.serve import serve
@@ -69,7 +73,7 @@ def preload() -> None:
     from grpc_health.v1 import health  # noqa: F401
 
     from . import entrypoint, provider  # noqa: F401
-    from .runtime import plugin_services, serve, tls  # noqa: F401
+    from .runtime import plugin_services, serve, server, tls  # noqa: F401
 
     tls.preload()
 

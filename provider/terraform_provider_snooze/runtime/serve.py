@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import grpc
 
 from . import handshake, hclog, transport
-from .plugin_services import add_plugin_services
+from .lazy_service import LazyService
 
 __all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve"]
 
@@ -37,6 +37,14 @@ SERVER_OPTIONS = [
     # TCP port and Terraform's connections would land on either.
     ("grpc.so_reuseport", 0),
 ]
+
+
+PLUGIN_SERVICE_NAMES = (
+    "plugin.GRPCController",
+    "plugin.GRPCStdio",
+    "plugin.GRPCBroker",
+    "grpc.health.v1.Health",
+)
 
 
 def serve(
@@ -69,9 +77,10 @@ def serve(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="rpc"), options=SERVER_OPTIONS
     )
-    register(server)
+    registered = register(server)
     # A debugged provider outlives each terraform command that attaches to it.
-    add_plugin_services(server, stopped, on_shutdown=(lambda: None) if debug else stopped.set)
+    plugin_services = _plugin_services(stopped, on_shutdown=(lambda: None) if debug else stopped.set)
+    server.add_generic_rpc_handlers((plugin_services,))
     bind, certificate_field = _binder(server, tls=bool(client_certificate))
     listener = _listen(bind)
     try:
@@ -88,6 +97,9 @@ def serve(
                 )
             )
         handshake_output.close()  # flushes; Terraform reads only the first line
+        for service in (plugin_services, registered):  # loaded while Terraform connects
+            if isinstance(service, LazyService):
+                service.load_in_background()
         log.debug(
             "Serving",
             extra={
@@ -104,6 +116,17 @@ def serve(
     finally:
         listener.close()
     return 0
+
+
+def _plugin_services(stopped: threading.Event, on_shutdown: Callable[[], None]) -> LazyService:
+    """go-plugin's side services, whose protobuf modules load after the handshake."""
+
+    def register(server: grpc.Server) -> None:
+        from .plugin_services import add_plugin_services
+
+        add_plugin_services(server, stopped, on_shutdown)
+
+    return LazyService(PLUGIN_SERVICE_NAMES, register)
 
 
 def _claim_stdout() -> TextIO:
@@ -141,9 +164,10 @@ def _binder(server: grpc.Server, *, tls: bool) -> tuple[transport.BindFunction, 
     """How to bind an address, and the certificate field of the handshake line."""
     if not tls:
         return (lambda address: int(server.add_insecure_port(address))), ""
+    from . import certificate_fork
     from .tls import generate_server_certificate
 
-    certificate = generate_server_certificate()
+    certificate = certificate_fork.take() or generate_server_certificate()
     credentials = grpc.ssl_server_credentials(
         [(certificate.private_key_pem, certificate.certificate_pem)], require_client_auth=False
     )
