@@ -72,9 +72,10 @@ def preload() -> None:
     """What a launch needs, imported once by the resident server (runtime/resident.py)."""
     from grpc_health.v1 import health  # noqa: F401
 
-    from . import entrypoint, provider  # noqa: F401
-    from .runtime import plugin_services, serve, server, tls  # noqa: F401
+    from . import entrypoint
+    from .runtime import plugin_services, serve, tls  # noqa: F401
 
+    entrypoint.preload()
     tls.preload()
 
 

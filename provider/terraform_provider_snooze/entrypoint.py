@@ -32,3 +32,13 @@ def register_provider(server: grpc.Server) -> LazyService:
     service = LazyService(PROVIDER_SERVICE, _register_now)
     server.add_generic_rpc_handlers((service,))
     return service
+
+
+def preload() -> None:
+    """Imports what the first RPCs would (the resident server calls this once for all launches)."""
+    from .runtime import server  # noqa: F401
+
+    provider = _build_provider()
+    provider.resources()
+    provider.data_sources()
+    provider.functions()
