@@ -43,7 +43,11 @@ LOG_VARIABLES = ("TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_SNOOZE", "TF_LOG_
 
 def client_certificate_pem() -> str:
     """A certificate like the one go-plugin's host sends: ECDSA P-521, CN localhost."""
-    key = ec.generate_private_key(ec.SECP521R1())
+    return client_certificate_and_key()[0]
+
+
+def client_certificate_and_key(curve: ec.EllipticCurve | None = None) -> tuple[str, str]:
+    key = ec.generate_private_key(curve or ec.SECP521R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
@@ -57,7 +61,10 @@ def client_certificate_pem() -> str:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
         .sign(key, hashes.SHA512())
     )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
 @dataclass
@@ -69,15 +76,21 @@ class Plugin:
     def fields(self) -> list[str]:
         return self.line.rstrip("\n").split("|")
 
-    def channel(self) -> grpc.Channel:
-        """Dialled as go-plugin does: pinning the advertised certificate, for the name localhost."""
+    def channel(self, client: tuple[str, str] | None = None) -> grpc.Channel:
+        """Dialled as go-plugin does: pinning the advertised certificate, for the name localhost;
+        presenting `client` (certificate and key) if given."""
         _, _, network, address, _, certificate = self.fields
         target = f"unix://{address}" if network == "unix" else address
         if not certificate:
             return grpc.insecure_channel(target)
         der = base64.b64decode(certificate + "=" * (-len(certificate) % 4))
         pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
-        credentials = grpc.ssl_channel_credentials(root_certificates=pem)
+        client_pem, client_key = client or (None, None)
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=pem,
+            private_key=client_key.encode() if client_key else None,
+            certificate_chain=client_pem.encode() if client_pem else None,
+        )
         return grpc.secure_channel(
             target, credentials, options=[("grpc.ssl_target_name_override", "localhost")]
         )
@@ -319,6 +332,27 @@ def test_tcp_stays_within_the_port_range(socket_dir: Path) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+@pytest.mark.parametrize("curve", [ec.SECP521R1(), ec.SECP256R1()], ids=["p521-like-terraform", "p256"])
+def test_on_tcp_only_the_client_holding_plugin_client_cert_is_admitted(
+    socket_dir: Path, curve: ec.EllipticCurve
+) -> None:
+    terraforms = client_certificate_and_key(curve)
+    plugin = start(socket_dir, command=TCP_ONLY, env={"PLUGIN_CLIENT_CERT": terraforms[0]})
+    try:
+        assert plugin.fields[2] == "tcp", plugin.line
+        with plugin.channel() as channel, pytest.raises(grpc.RpcError):
+            plugin.health(channel)  # no certificate
+        with plugin.channel(client_certificate_and_key(curve)) as channel, pytest.raises(grpc.RpcError):
+            plugin.health(channel)  # a certificate, but not the one Terraform sent
+        with plugin.channel(terraforms) as channel:
+            assert plugin.health(channel) == SERVING
+            request = grpc_controller_pb2.Empty()
+            grpc_controller_pb2_grpc.GRPCControllerStub(channel).Shutdown(request, timeout=5)
+        assert plugin.process.wait(timeout=5) == 0
+    finally:
+        plugin.stop()
 
 
 def test_a_deep_plugin_unix_socket_dir_still_gets_a_unix_socket(socket_dir: Path) -> None:

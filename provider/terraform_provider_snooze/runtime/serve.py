@@ -14,12 +14,16 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent import futures
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import grpc
 
 from . import handshake, hclog, transport
 from .lazy_service import LazyService
+
+if TYPE_CHECKING:
+    from .tls import ServerCertificate
+    from .tls_front import TlsFront
 
 __all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve"]
 
@@ -81,10 +85,13 @@ def serve(
     # A debugged provider outlives each terraform command that attaches to it.
     plugin_services = _plugin_services(stopped, on_shutdown=(lambda: None) if debug else stopped.set)
     server.add_generic_rpc_handlers((plugin_services,))
-    bind, certificate_field = _binder(server, tls=bool(client_certificate))
-    listener = _listen(bind)
+    certificate = _server_certificate() if client_certificate else None
+    listener, front = _listen(server, certificate, client_certificate)
+    certificate_field = certificate.handshake_field if certificate else ""
     try:
         server.start()
+        if front:
+            front.start()
         if debug:
             reattach = handshake.reattach_line(
                 provider_address, protocol_version, listener.network, listener.address, os.getpid()
@@ -115,6 +122,8 @@ def serve(
         server.stop(grace=0.5).wait()
     finally:
         listener.close()
+        if front:
+            front.close()
     return 0
 
 
@@ -160,27 +169,42 @@ def _stop_when_closed(fd: int, stopped: threading.Event) -> None:
     threading.Thread(target=watch, name="stdout-watch", daemon=True).start()
 
 
-def _binder(server: grpc.Server, *, tls: bool) -> tuple[transport.BindFunction, str]:
-    """How to bind an address, and the certificate field of the handshake line."""
-    if not tls:
-        return (lambda address: int(server.add_insecure_port(address))), ""
+def _server_certificate() -> ServerCertificate:
     from . import certificate_fork
     from .tls import generate_server_certificate
 
-    certificate = certificate_fork.take() or generate_server_certificate()
+    return certificate_fork.take() or generate_server_certificate()
+
+
+def _binder(server: grpc.Server, certificate: ServerCertificate | None) -> transport.BindFunction:
+    if certificate is None:
+        return lambda address: int(server.add_insecure_port(address))
     credentials = grpc.ssl_server_credentials(
         [(certificate.private_key_pem, certificate.certificate_pem)], require_client_auth=False
     )
-    return (lambda address: int(server.add_secure_port(address, credentials))), certificate.handshake_field
+    return lambda address: int(server.add_secure_port(address, credentials))
 
 
-def _listen(bind: transport.BindFunction) -> transport.Listener:
+def _listen(
+    server: grpc.Server, certificate: ServerCertificate | None, client_certificate: str | None
+) -> tuple[transport.Listener, TlsFront | None]:
+    """A private unix socket; else TCP, where TLS goes through a front that pins Terraform's
+    certificate (tls_front.py: grpcio alone cannot check it)."""
     if transport.unix_sockets_available():
         try:
-            return transport.listen_unix(bind)
-        except OSError as error:  # e.g. a socket path beyond the 107-byte limit
+            return transport.listen_unix(_binder(server, certificate)), None
+        except OSError as error:
             log.warning("Cannot listen on a unix socket (%s); using TCP on 127.0.0.1", error)
-    return transport.listen_tcp(bind)
+    if certificate is None or not client_certificate:
+        return transport.listen_tcp(_binder(server, certificate)), None
+    from .tls_front import TlsFront
+
+    front = TlsFront(certificate, client_certificate)
+    listener = transport.listen_tcp(front.bind)
+    pairs, admitted = front.inner_credentials_arguments()
+    credentials = grpc.ssl_server_credentials(pairs, root_certificates=admitted, require_client_auth=True)
+    front.inner_port = int(server.add_secure_port("127.0.0.1:0", credentials))
+    return listener, front
 
 
 def _install_signal_handlers(stopped: threading.Event, debug: bool) -> None:
