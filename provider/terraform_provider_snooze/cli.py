@@ -8,6 +8,7 @@ terraform-provider-snooze install      install into Terraform's local plugin dir
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         # Returns only if no resident server took this launch over.
         cold_reasons.append(launch(PROVIDER_TYPE, __name__, __version__, os.path.dirname(__file__)))
     code = _serve(debug, cold_reasons)
-    sys.stderr.flush()
+    with contextlib.suppress(OSError):  # nobody may read stderr any more either
+        sys.stderr.flush()
     # Worker threads are not joined: Terraform has said goodbye, nothing is left to finish.
     os._exit(code)
 

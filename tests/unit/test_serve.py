@@ -218,6 +218,40 @@ def test_sigint_is_ignored_and_sigterm_stops(plugin: Plugin) -> None:
     assert not Path(plugin.fields[3]).parent.exists()
 
 
+@pytest.mark.parametrize("tf_log", ["", "DEBUG"], ids=["quiet", "logging-into-the-same-pipe"])
+def test_started_as_pipe_into_head_it_stops_when_head_exits(socket_dir: Path, tf_log: str) -> None:
+    """`terraform-provider-snooze 2>&1 | head -1`: once nobody reads its stdout (Terraform died,
+    or head exited after the first line), the provider stops by itself, cleanly."""
+    environment = terraform_environment(socket_dir, env={"TF_LOG": tf_log})
+    process = subprocess.Popen(
+        [str(PROVIDER)],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    head = subprocess.Popen(["head", "-1"], stdin=process.stdout, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # head is the only reader
+    line, _ = head.communicate(timeout=30)
+    if tf_log:  # head took a log line and left: the handshake line (likely) finds nobody to read it
+        assert json.loads(line)["@level"] == "debug"
+        assert process.wait(timeout=10) in (0, 1)
+    else:
+        assert line.startswith(b"1|6|unix|")
+        assert process.wait(timeout=10) == 0
+        assert not Path(line.decode().split("|")[3]).parent.exists(), "it removed its socket directory"
+
+
+def test_sigterm_stops_it_while_its_stdout_is_still_read(socket_dir: Path) -> None:
+    """The reader (like `| sleep`) stays: only SIGTERM can stop it, and does, at once."""
+    plugin = start(socket_dir)
+    time.sleep(0.3)
+    assert plugin.process.poll() is None, "its reader is alive: it keeps serving"
+    plugin.process.send_signal(signal.SIGTERM)
+    assert plugin.process.wait(timeout=5) == 0
+
+
 def test_without_the_magic_cookie_it_explains_and_exits_1() -> None:
     env = {k: v for k, v in os.environ.items() if k != "TF_PLUGIN_MAGIC_COOKIE"}
     result = subprocess.run([str(PROVIDER)], env=env, capture_output=True, text=True, timeout=30)

@@ -96,14 +96,12 @@ def serve(
             reattach = handshake.reattach_line(
                 provider_address, protocol_version, listener.network, listener.address, os.getpid()
             )
-            handshake_output.write(handshake.debug_message(reattach))
+            announcement = handshake.debug_message(reattach)
         else:
-            handshake_output.write(
-                handshake.handshake_line(
-                    protocol_version, listener.network, listener.address, certificate_field
-                )
+            announcement = handshake.handshake_line(
+                protocol_version, listener.network, listener.address, certificate_field
             )
-        handshake_output.close()  # flushes; Terraform reads only the first line
+        code = _announce(handshake_output, announcement, stopped)
         for service in (plugin_services, registered):  # loaded while Terraform connects
             if isinstance(service, LazyService):
                 service.load_in_background()
@@ -124,6 +122,18 @@ def serve(
         listener.close()
         if front:
             front.close()
+    return code
+
+
+def _announce(output: TextIO, announcement: str, stopped: threading.Event) -> int:
+    """Writes the handshake line; if nobody reads stdout any more, stops at once (exit code 1)."""
+    try:
+        output.write(announcement)
+        output.close()  # flushes; Terraform reads only the first line
+    except BrokenPipeError:
+        log.debug("Stdout closed before the handshake line: nobody started this provider, stopping")
+        stopped.set()
+        return 1
     return 0
 
 
