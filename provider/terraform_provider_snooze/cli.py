@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     cold_reasons = []
-    if not debug:
+    if not debug and argv is None:  # a launch of this process, not a call from Python
         from .runtime.launcher import launch
 
         # Returns only if no resident server took this launch over.

@@ -217,7 +217,9 @@ def _start_resident(directory: str, path: str, app: str, token: str, package_dir
         return "a resident server is starting or stopping"
     finally:
         os.close(lock)  # the resident takes the lock itself; two that race settle it there
-    search_path = [os.path.dirname(os.path.realpath(package_dir)), *sys.path]
+    # Absolute entries only: "" (the working directory) would be "/" for the resident.
+    search_path = [os.path.dirname(os.path.realpath(package_dir))]
+    search_path += [entry for entry in sys.path if os.path.isabs(entry)]
     arguments = [sys.executable, "-I", "-S", "-c", _BOOT, app, path, token, *search_path]
     _spawn_detached(arguments, _resident_environment())
     return f"no resident server was running: starting one at {path}"
