@@ -78,7 +78,7 @@ demo: venv $(VENV)/bin/terraform
 	fi
 	@$(BIN)/terraform-provider-snooze install --plugin-dir $(ROOT)/$(DEMO)/plugins > /dev/null
 	@printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(ROOT)/$(DEMO)/plugins" > $(DEMO)/terraformrc
-	@rm -rf $(DEMO)/quickstart && cp -r examples/quickstart $(DEMO)/quickstart
+	@rm -rf $(DEMO)/quickstart && cp -r examples/scenarios/quickstart $(DEMO)/quickstart
 	$(DEMO_TF) init -input=false -no-color > /dev/null
 	$(DEMO_TF) apply -auto-approve -input=false
 	@echo

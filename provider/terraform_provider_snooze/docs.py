@@ -36,6 +36,25 @@ VIRTUAL_CLUSTER_NOTES = """\
   template-mode VM the first apply records the configured template in place (it never replaces
   the VM when the template's vcpus and memory match what runs). Parameter-mode VMs import with no
   changes.
+
+## Input checks and pitfalls
+
+- **A misspelled attribute inside a VM is dropped without an error.** Terraform itself drops an
+  attribute it does not know inside a `virtual_machines` entry before the provider sees it
+  ([terraform#33570](https://github.com/hashicorp/terraform/issues/33570), with the nested
+  attributes of every provider), so `vpcus = 2` starts a VM with Snooze's default of 1 vcpu. The
+  provider warns when a parameter-mode VM leaves `vcpus` or `memory` unset ("Snooze's defaults
+  apply"); set both to silence it. In a plan, `vcpus = (known after apply)` on a new VM means it
+  is not set.
+- **Checked at `terraform validate`**: VM names (1 to 64 ASCII letters, digits, `.`, `_` and
+  `-`, starting with a letter or a digit: the name is Snooze's VM id, the libvirt domain name
+  and the file name of the VM's disk), the ranges of `vcpus`, `memory` and `network_demand`
+  (also a template's `<vcpu>` and `<memory>`), the `timeouts`, templates (well-formed, a
+  `<domain>` whose `<name>` equals the key, no DTD) and the choice of one mode per VM. Memory
+  under 64 MiB gets a warning: `memory` is in KiB.
+- **Which VM?** Terraform before 1.15 shows an error on an attribute inside `virtual_machines`
+  at the resource's first line; every message names the VM and the attribute itself, like
+  `virtual_machines["web1"].vcpus is 0: ...`.
 """
 
 

@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
+from .bootstrap_urls import check_bootstrap_urls, redact, url_problem, without_credentials
 from .runtime import cty
 from .runtime.cty.path import AttributePath
 from .runtime.diagnostics import Diagnostics
-from .runtime.durations import parse_duration, validate_duration
+from .runtime.durations import DurationRange
 from .runtime.interfaces import ConfigureRequest, DataSource, Provider, Resource
 from .runtime.schema import Attribute, Block, Schema
 
 __all__ = ["DEFAULT_BOOTSTRAP_URL", "SnoozeProvider"]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_BOOTSTRAP_URL = "http://127.0.0.1:5000"
 BOOTSTRAP_URLS_ENV = "SNOOZE_BOOTSTRAP_URLS"
-
-
-def _http_urls(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
-    if not value:
-        diagnostics.error(
-            "No bootstrap URL", 'Give at least one bootstrap URL, like "http://10.0.0.1:5000".', path
-        )
-    for index, url in enumerate(value):
-        if url is cty.UNKNOWN:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            diagnostics.error(
-                "Invalid bootstrap URL",
-                f'{url!r} is not an http(s) URL with a host, like "http://10.0.0.1:5000".',
-                path.index(index),
-            )
+# One HTTP request: under a second fails on any busy network; Snooze answers every call at once
+# (long operations are polled), so ten minutes only delays the report of a dead node.
+REQUEST_TIMEOUT = DurationRange(minimum="1s", maximum="10m", default="30s")
+# Snooze's monitoring refreshes every 3 s and its group leader collects results every 10 s:
+# polling faster than 100ms only loads it, and a first wait over 30s only delays every apply.
+POLL_INTERVAL = DurationRange(minimum="100ms", maximum="30s", default="1s")
 
 
 class SnoozeProvider(Provider):
@@ -50,41 +42,53 @@ class SnoozeProvider(Provider):
                     optional=True,
                     description="Bootstrap nodes to ask for the group leader, tried in order; the first "
                     "that answers is used. Default: the environment variable `SNOOZE_BOOTSTRAP_URLS` "
-                    f"(comma separated), else `{DEFAULT_BOOTSTRAP_URL}`.",
-                    validators=(_http_urls,),
+                    f"(comma separated), else `{DEFAULT_BOOTSTRAP_URL}`. Credentials in a URL "
+                    "(`http://user:password@host:5000`) are sent to that host and port only, and shown "
+                    "as `***` in every message and log line.",
+                    validators=(check_bootstrap_urls,),
                 ),
                 "request_timeout": Attribute(
                     type=cty.STRING,
                     optional=True,
-                    description='How long one HTTP request to Snooze may take. Default: `"30s"`.',
-                    validators=(validate_duration,),
+                    description="How long one HTTP request to Snooze may take. "
+                    + REQUEST_TIMEOUT.documentation,
+                    validators=(REQUEST_TIMEOUT.validate,),
                 ),
                 "poll_interval": Attribute(
                     type=cty.STRING,
                     optional=True,
                     description="How long to wait before the first poll of a long operation; later polls "
-                    'back off up to 15 times that, capped at 15s. Default: `"1s"`.',
-                    validators=(validate_duration,),
+                    "back off up to 15 times that, capped at 15s (or at the interval, if longer). "
+                    + POLL_INTERVAL.documentation,
+                    validators=(POLL_INTERVAL.validate,),
                 ),
             },
         )
     )
 
     def configure(self, request: ConfigureRequest) -> Any:
+        """The session resources use; None while a setting is known only after apply."""
         from .snooze_calls import SnoozeSession
 
         config = request.config
+        if not cty.is_wholly_known(config, self.schema.cty_type):
+            log.debug("Provider configuration not wholly known yet: not connecting to Snooze")
+            return None
         urls = config.get("bootstrap_urls")
         if urls is None:
-            from_env = [u.strip() for u in os.environ.get(BOOTSTRAP_URLS_ENV, "").split(",") if u.strip()]
-            urls = from_env or [DEFAULT_BOOTSTRAP_URL]
-            _http_urls(urls, AttributePath.root("bootstrap_urls"), request.diagnostics)
-        if any(u is cty.UNKNOWN for u in urls) or request.diagnostics.has_errors:
+            urls = _urls_from_environment(request.diagnostics)
+        # Terraform validated these before configuring; a setting that slipped past is refused here.
+        for name, allowed in (("request_timeout", REQUEST_TIMEOUT), ("poll_interval", POLL_INTERVAL)):
+            if config.get(name) is not None:
+                allowed.validate(config[name], AttributePath.root(name), request.diagnostics)
+        if request.diagnostics.has_errors:
             return None
+        bare_urls, auth = without_credentials(urls)
         return SnoozeSession.connect(
-            bootstrap_urls=urls,
-            request_timeout=parse_duration(config.get("request_timeout") or "30s"),
-            poll_interval=parse_duration(config.get("poll_interval") or "1s"),
+            bootstrap_urls=bare_urls,
+            request_timeout=REQUEST_TIMEOUT.seconds(config.get("request_timeout")),
+            poll_interval=POLL_INTERVAL.seconds(config.get("poll_interval")),
+            auth=auth,
         )
 
     def resources(self) -> Sequence[Resource]:
@@ -96,3 +100,17 @@ class SnoozeProvider(Provider):
         from .local_controllers import LocalControllersDataSource
 
         return [LocalControllersDataSource()]
+
+
+def _urls_from_environment(diagnostics: Diagnostics) -> list[str]:
+    urls = [u.strip() for u in os.environ.get(BOOTSTRAP_URLS_ENV, "").split(",") if u.strip()]
+    for url in urls:
+        problem = url_problem(url)
+        if problem is not None:
+            diagnostics.error(
+                "Invalid bootstrap URL",
+                f'{BOOTSTRAP_URLS_ENV} holds "{redact(url)}", which {problem}. Set it to '
+                'comma-separated URLs like "http://10.0.0.1:5000", or set bootstrap_urls in the provider block.',
+                AttributePath.root("bootstrap_urls"),
+            )
+    return urls or [DEFAULT_BOOTSTRAP_URL]

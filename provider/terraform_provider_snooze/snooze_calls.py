@@ -4,9 +4,10 @@ and Snooze errors turned into diagnostics a user can act on."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .runtime.diagnostics import DiagnosticError
 from .runtime.interfaces import Cancellation
@@ -22,6 +23,9 @@ from .snooze_api import (
     VirtualMachineLocation,
     VirtualMachineMetaData,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["SnoozeSession", "snooze_errors"]
 
@@ -57,9 +61,14 @@ class SnoozeSession:
 
     @classmethod
     def connect(
-        cls, bootstrap_urls: list[str], request_timeout: float, poll_interval: float
+        cls,
+        bootstrap_urls: list[str],
+        request_timeout: float,
+        poll_interval: float,
+        auth: Callable[[httpx.Request], httpx.Request] | None = None,
     ) -> SnoozeSession:
-        return cls(SnoozeClient(bootstrap_urls, timeout=request_timeout), poll_interval)
+        client = SnoozeClient(bootstrap_urls, timeout=request_timeout, auth=auth)
+        return cls(client, poll_interval)
 
     def bound(self, cancellation: Cancellation) -> SnoozeSession:
         """This session for one operation: its waits end as soon as Terraform asks to stop."""

@@ -15,12 +15,12 @@ from snooze_emulator import Emulator
 
 pytestmark = pytest.mark.terraform
 
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "examples" / "scenarios"
 RUNNABLE = sorted(p.parent.name for p in EXAMPLES.glob("*/main.tf"))
 
 
 def test_every_example_directory_is_covered() -> None:
-    assert set(RUNNABLE) == {"quickstart", "migration", "scaling", "import", "data-source", "module-for-each"}
+    assert set(RUNNABLE) == {"quickstart", "migration", "scaling", "import", "list-hosts", "module-for-each"}
 
 
 def workspace(tf: Terraform, example: str) -> None:

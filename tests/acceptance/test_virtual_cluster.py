@@ -11,7 +11,7 @@ from snooze_emulator import Emulator
 
 pytestmark = pytest.mark.terraform
 
-TEMPLATE = (ROOT / "examples" / "quickstart" / "debian1.xml").read_text()
+TEMPLATE = (ROOT / "examples" / "scenarios" / "quickstart" / "debian1.xml").read_text()
 
 
 @pytest.fixture
@@ -234,7 +234,7 @@ def test_validation_errors_point_at_the_attribute(
     tf.init()
     result = tf.run("validate", "-no-color")
     assert result.returncode != 0
-    assert message in result.output
+    assert message in " ".join(result.output.split()), "Terraform wraps the detail at 78 columns"
     assert path_snippet in result.output or 'in resource "snooze_virtual_cluster" "web"' in result.output
 
 

@@ -98,6 +98,6 @@ def test_documentation_examples_are_valid_configuration(
     examples = ROOT / "examples"
     shutil.copy(examples / "provider" / "provider.tf", tf.workdir / "provider.tf")
     shutil.copy(examples / example, tf.workdir / "example.tf")
-    shutil.copy(examples / "quickstart" / "debian1.xml", tf.workdir / "debian1.xml")
+    shutil.copy(examples / "scenarios" / "quickstart" / "debian1.xml", tf.workdir / "debian1.xml")
     tf.init()
     tf.run("validate", "-no-color").check()

@@ -56,13 +56,16 @@ class SnoozeClient:
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        auth: Callable[[httpx.Request], httpx.Request] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`auth` sets credentials on requests, so that none need be written into a URL, where
+        messages and httpx's log would show them."""
         self.sleep = sleep
         self.clock = clock
         self._http = httpx.Client(
-            timeout=timeout, transport=transport, headers={"Accept": "application/json"}
+            timeout=timeout, transport=transport, auth=auth, headers={"Accept": "application/json"}
         )
         self._wire = Wire(self._http, self._pause)
         self._discovery = LeaderDiscovery(self._wire, bootstrap_urls)

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..runtime import cty
-from ..runtime.cty.path import AttributePath
-from ..runtime.diagnostics import Diagnostics
-from ..runtime.durations import timeouts_block
+from ..runtime.durations import DurationRange, timeouts_block
 from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
+from .limits import MEMORY_KIB, NAME_MAX_LENGTH, NETWORK, VCPUS
 
 __all__ = ["TIMEOUT_DEFAULTS", "VIRTUAL_CLUSTER_SCHEMA"]
 
-TIMEOUT_DEFAULTS = {"create": "10m", "update": "10m", "delete": "5m"}
-
-
-def _at_least_one(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
-    if value < 1:
-        diagnostics.error("Invalid vcpus", f"A virtual machine needs at least 1 vcpu, not {value}.", path)
-
-
-def _positive_memory(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
-    if value <= 0:
-        diagnostics.error("Invalid memory", f"memory is in KiB and must be positive, not {value}.", path)
-
-
-def _not_negative(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
-    if value < 0:
-        diagnostics.error("Invalid network demand", f"Network demand cannot be negative ({value}).", path)
-
-
-def _whole(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
-    if value != int(value):
-        diagnostics.error("Not a whole number", f"{value} must be a whole number.", path)
-
+# Each operation's timeout: its range and default. A timeout under a second cannot cover one
+# request to Snooze; an operation that has not ended in a day will not end.
+TIMEOUT_DEFAULTS = {
+    "create": DurationRange(minimum="1s", maximum="24h", default="10m"),
+    "update": DurationRange(minimum="1s", maximum="24h", default="10m"),
+    "delete": DurationRange(minimum="1s", maximum="24h", default="5m"),
+}
 
 NETWORK_DEMAND = NestedAttributes(
     nesting=Nesting.SINGLE,
@@ -42,14 +24,14 @@ NETWORK_DEMAND = NestedAttributes(
             type=cty.NUMBER,
             required=True,
             description="Receive bandwidth to reserve, in the unit of the local controllers' "
-            "network capacity (KB per Snooze's configuration).",
-            validators=(_not_negative,),
+            "network capacity (KB per Snooze's configuration). " + NETWORK.documentation,
+            validators=(NETWORK.validate,),
         ),
         "tx_bytes": Attribute(
             type=cty.NUMBER,
             required=True,
-            description="Transmit bandwidth to reserve, same unit as `rx_bytes`.",
-            validators=(_not_negative,),
+            description="Transmit bandwidth to reserve, same unit as `rx_bytes`. " + NETWORK.documentation,
+            validators=(NETWORK.validate,),
         ),
     },
 )
@@ -74,8 +56,8 @@ VIRTUAL_MACHINE = NestedAttributes(
             requires_replace=True,
             use_state_for_unknown=True,
             description="Parameter mode: number of virtual CPUs (default 1). In template mode, the "
-            "template's `<vcpu>`, as Snooze reports it.",
-            validators=(_whole, _at_least_one),
+            "template's `<vcpu>`, as Snooze reports it. " + VCPUS.documentation,
+            validators=(VCPUS.validate,),
         ),
         "memory": Attribute(
             type=cty.NUMBER,
@@ -83,9 +65,10 @@ VIRTUAL_MACHINE = NestedAttributes(
             computed=True,
             requires_replace=True,
             use_state_for_unknown=True,
-            description="Parameter mode: memory in KiB (default 131072). In template mode, the "
-            "template's `<memory>`, as Snooze reports it.",
-            validators=(_whole, _positive_memory),
+            description="Parameter mode: memory in KiB (default 131072, i.e. 128 MiB; 4 GiB is "
+            "4194304). In template mode, the template's `<memory>`, as Snooze reports it. "
+            + MEMORY_KIB.documentation,
+            validators=(MEMORY_KIB.validate,),
         ),
         "image_id": Attribute(
             type=cty.STRING,
@@ -164,7 +147,11 @@ VIRTUAL_CLUSTER_SCHEMA = Schema(
                 nested=VIRTUAL_MACHINE,
                 required=True,
                 description="The virtual machines, by name. Each uses either template mode "
-                "(`libvirt_template`) or parameter mode (`image_id`, with `vcpus` and `memory`).",
+                "(`libvirt_template`) or parameter mode (`image_id`, with `vcpus` and `memory`). A name "
+                f"is Snooze's VM id and the libvirt domain name: 1 to {NAME_MAX_LENGTH} ASCII letters, "
+                "digits, `.`, `_` and `-`, starting with a letter or a digit. Terraform drops a "
+                "misspelled attribute inside a VM without a word (`vpcus = 2`), so the default "
+                "applies: a parameter-mode VM that leaves `vcpus` or `memory` unset gets a warning.",
             ),
         },
         blocks={"timeouts": timeouts_block(TIMEOUT_DEFAULTS)},
