@@ -360,3 +360,21 @@ def test_the_resident_exits_when_idle(resident_dir: Path) -> None:
     (resident,) = resident_pids(resident_dir)
     assert wait_until(lambda: not alive(resident), timeout=15)
     assert not list(resident_dir.glob("*.sock")), "it removes its socket"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_retiring_resident_lets_its_providers_finish_then_exits(resident_dir: Path) -> None:
+    resident = warm_up(resident_dir)
+    plugin = launch(resident_dir, env={"TF_LOG": "OFF"})
+    os.kill(resident, signal.SIGTERM)
+    assert wait_until(lambda: not list(resident_dir.glob("*.sock"))), "it stops listening at once"
+    used = cpu_seconds(resident)
+    time.sleep(2)
+    assert alive(resident), "it waits for the provider it forked"
+    assert cpu_seconds(resident) - used < 0.05, "and waits without spinning"
+    assert plugin.shutdown() == 0
+    assert wait_until(lambda: not alive(resident))

@@ -182,6 +182,7 @@ class Resident:
             self.retiring = True
             if self._socket_is_ours():
                 os.unlink(self.path)
+            self.poller.unregister(self.listener.fileno())  # a closed descriptor would poll POLLNVAL
             self.listener.close()  # launches waiting in the backlog see a reset and start cold
 
     def _socket_is_ours(self) -> bool:
