@@ -14,9 +14,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .tls import ServerCertificate
 
-__all__ = ["start", "take"]
+__all__ = ["provide", "start", "take"]
 
 _pending: tuple[int, int] | None = None  # the helper's pid and the pipe's read end
+_ready: ServerCertificate | None = None  # made beforehand, for this process alone
+
+
+def provide(certificate: ServerCertificate) -> None:
+    """Hands this process a certificate made beforehand (the resident server makes one for each
+    launch before forking it, and never gives it to another)."""
+    global _ready
+    _ready = certificate
 
 
 def start() -> None:
@@ -49,8 +57,11 @@ def _generate_into(fd: int) -> int:
 
 
 def take() -> ServerCertificate | None:
-    """The helper's certificate, or None (no helper, or it failed)."""
-    global _pending
+    """The certificate provided or made by the helper, or None (neither, or the helper failed)."""
+    global _pending, _ready
+    if _ready is not None:
+        certificate, _ready = _ready, None
+        return certificate
     if _pending is None:
         return None
     pid, read_end = _pending

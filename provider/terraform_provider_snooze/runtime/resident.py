@@ -31,7 +31,9 @@ import time
 from collections.abc import Callable
 from types import ModuleType
 
+from . import certificate_fork
 from .launcher import BYTE_ORDER, EXITED, GO, IDLE_VARIABLE, REFUSED, REQUEST_MAGIC, STARTED
+from .tls import generate_server_certificate
 
 __all__ = ["Installation", "main", "stop_residents"]
 
@@ -86,6 +88,8 @@ class Resident:
         self.last_activity = time.monotonic()
         self.retiring = False
         self.private_fds: list[int] = []
+        # Each launch's key and certificate, made before it is forked (a few ms off its start).
+        self.next_certificate = generate_server_certificate()
         self.poller = select.poll()
         self.watched: set[int] = set()
         self.listener = self._listen()
@@ -223,7 +227,9 @@ class Resident:
                 return "the resident runs threads, so it cannot fork safely"
             pid = os.fork()
             if pid == 0:
+                certificate_fork.provide(self.next_certificate)
                 self._child(connection, descriptors, argv, environment)
+            self.next_certificate = generate_server_certificate()  # that one is the child's alone
         finally:
             for fd in descriptors:
                 os.close(fd)
