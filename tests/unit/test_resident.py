@@ -378,3 +378,16 @@ def test_a_retiring_resident_lets_its_providers_finish_then_exits(resident_dir: 
     assert cpu_seconds(resident) - used < 0.05, "and waits without spinning"
     assert plugin.shutdown() == 0
     assert wait_until(lambda: not alive(resident))
+
+
+def test_grpc_variables_get_a_resident_of_their_own(resident_dir: Path) -> None:
+    """grpcio reads GRPC_ENABLE_FORK_SUPPORT when imported: a resident imported it under other
+    settings must not serve this launch; one started under these settings does."""
+    warm_up(resident_dir)
+    settings = {"GRPC_ENABLE_FORK_SUPPORT": "true"}
+    first = launch(resident_dir, env=settings)
+    assert "no resident server was running" in cold_reasons(first.logs())[0]
+    assert wait_until(lambda: len(resident_pids(resident_dir)) == 2)
+    again = launch(resident_dir, env=settings)
+    assert again.shutdown() == 0
+    assert cold_reasons(again.logs()) == []
