@@ -391,3 +391,18 @@ def test_grpc_variables_get_a_resident_of_their_own(resident_dir: Path) -> None:
     again = launch(resident_dir, env=settings)
     assert again.shutdown() == 0
     assert cold_reasons(again.logs()) == []
+
+
+def test_fallback_when_the_resident_does_not_answer(resident_dir: Path) -> None:
+    """A stopped (or stuck) resident costs the launch a few seconds, never the run."""
+    resident = warm_up(resident_dir)
+    os.kill(resident, signal.SIGSTOP)
+    try:
+        plugin = launch(resident_dir)
+        assert plugin.fields[2] == "unix"
+        assert cold_reasons(plugin.logs()) == ["resident server unavailable: timed out"]
+    finally:
+        os.kill(resident, signal.SIGCONT)
+    # The connection it finds on waking is a launcher long gone: no provider comes of it.
+    assert wait_until(lambda: _children_of(resident) == [])
+    assert cold_reasons(launch(resident_dir).logs()) == []

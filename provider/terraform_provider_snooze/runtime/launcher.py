@@ -35,6 +35,9 @@ IDLE_VARIABLE = "TF_PLUGIN_RESIDENT_IDLE"  # seconds an unused resident waits be
 # pid, REFUSED and the length of the reason that follows, EXITED and the provider's exit code
 # (minus the signal that killed it). The launcher says GO once it will wait for that provider.
 STARTED, REFUSED, EXITED, GO = b"S", b"R", b"X", b"G"
+# The resident greets each connection it accepts: only then are descriptors sent, so that a
+# stuck resident never holds Terraform's pipes (descriptors in flight keep them open).
+HELLO = b"H"
 REQUEST_MAGIC = b"TFPL1"
 BYTE_ORDER = sys.byteorder
 START_TIMEOUT_SECONDS = 5.0  # a resident that does not answer by then is passed over
@@ -132,6 +135,8 @@ def _run(connection: _socket.socket, token: str) -> str:
     directory_fd = os.open(".", getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC)
     connection.settimeout(START_TIMEOUT_SECONDS)
     try:
+        if _receive_exactly(connection, 1) != HELLO:
+            return "the resident closed the connection without a greeting"
         _send_request(connection, token, directory_fd)
     finally:
         os.close(directory_fd)

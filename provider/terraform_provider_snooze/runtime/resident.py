@@ -32,7 +32,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 from . import certificate_fork
-from .launcher import BYTE_ORDER, EXITED, GO, IDLE_VARIABLE, REFUSED, REQUEST_MAGIC, STARTED
+from .launcher import BYTE_ORDER, EXITED, GO, HELLO, IDLE_VARIABLE, REFUSED, REQUEST_MAGIC, STARTED
 from .tls import generate_server_certificate
 
 __all__ = ["Installation", "main", "stop_residents"]
@@ -216,6 +216,7 @@ class Resident:
         uid = _peer_uid(connection)
         if uid != os.geteuid():
             return f"uid {uid} may not use this user's resident"
+        connection.sendall(HELLO)
         descriptors, token, argv, environment = _receive_request(connection)
         try:
             if token != self.token:
