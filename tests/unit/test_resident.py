@@ -406,3 +406,20 @@ def test_fallback_when_the_resident_does_not_answer(resident_dir: Path) -> None:
     # The connection it finds on waking is a launcher long gone: no provider comes of it.
     assert wait_until(lambda: _children_of(resident) == [])
     assert cold_reasons(launch(resident_dir).logs()) == []
+
+
+def test_fallback_on_any_unexpected_error(resident_dir: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from terraform_provider_snooze.runtime import launcher
+        def broken(path):
+            raise ValueError("unexpected")
+        launcher._connect = broken
+        from terraform_provider_snooze.cli import main
+        sys.exit(main())
+        """
+    )
+    plugin = launch(resident_dir, command=[sys.executable, "-c", script])
+    assert plugin.fields[2] == "unix"
+    assert cold_reasons(plugin.logs()) == ["resident server unavailable: ValueError: unexpected"]

@@ -51,6 +51,8 @@ def launch(name: str, app: str, version: str, package_dir: str) -> str:
     """
     if os.environ.get(SWITCH_VARIABLE, "").strip().lower() in ("0", "off", "false", "no"):
         return f"the resident server is switched off ({SWITCH_VARIABLE})"
+    if not (hasattr(_socket, "AF_UNIX") and hasattr(_socket, "SO_PEERCRED") and hasattr(os, "fork")):
+        return "warm starts need unix sockets, fork and SO_PEERCRED (Linux)"
     try:
         directory = resident_directory(name)
         token = installation_token(version, package_dir)
@@ -64,6 +66,8 @@ def launch(name: str, app: str, version: str, package_dir: str) -> str:
             connection.close()
     except OSError as error:
         return f"resident server unavailable: {error}"
+    except Exception as error:  # whatever it is, a cold start still serves Terraform
+        return f"resident server unavailable: {type(error).__name__}: {error}"
 
 
 def installation_token(version: str, package_dir: str) -> str:
