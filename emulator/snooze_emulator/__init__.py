@@ -5,9 +5,11 @@
     with Emulator(EmulatorConfig(base_port=0, timing=Timing(collection_delay=0.05))) as snooze:
         snooze.bootstrap_url, snooze.group_leader_url, snooze.admin_url
         snooze.vms(), snooze.hosts(), snooze.state()
-        snooze.fail_over(); snooze.take_down(host_id)
+        snooze.fail_over(); snooze.rejoin_now(); snooze.take_down(host_id)
         snooze.inject_fault("destroyVirtualMachine", "false", count=2); snooze.clear_faults()
+        snooze.inject_random_faults(0.2, kinds=["http500", "drop"], seed=42); snooze.fault_report()
         snooze.set_quirk("one_shot_results", False)
+        snooze.request_counts(); snooze.reset_request_counts()
         snooze.destroy_vm("vm1"); snooze.migrate_vm("vm1", host_id)  # drift behind a client's back
 
 Modules: model (cluster state and Snooze's rules), submissions (the leader's pipeline),
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,8 +30,9 @@ from . import views
 from .config import EmulatorConfig, Quirks, Timing
 from .control import ControlServer
 from .endpoints import bootstrap_endpoints, group_manager_endpoints, local_controller_endpoints
-from .faults import Faults
+from .faults import KINDS, Faults, RandomFaults
 from .model import Cluster
+from .traffic import RequestCounts
 from .wire import Server
 
 __all__ = ["Emulator", "EmulatorConfig", "Quirks", "Timing"]
@@ -46,6 +50,7 @@ class Emulator:
         self.config = replace(copy.deepcopy(config or EmulatorConfig()), **overrides)
         self.cluster = Cluster(self.config)
         self.faults = Faults()
+        self.requests = RequestCounts()
         self._servers: dict[str, Server] = {}
         self._control: ControlServer | None = None
         self._control_thread: threading.Thread | None = None
@@ -88,7 +93,14 @@ class Emulator:
 
     def _serve(self, component: str, port: int, endpoints: dict[str, Any]) -> Server:
         return Server(
-            self.config.listen, port, component, endpoints, self.cluster.lock, self.config, self.faults
+            self.config.listen,
+            port,
+            component,
+            endpoints,
+            self.cluster.lock,
+            self.config,
+            self.faults,
+            self.requests,
         )
 
     def stop(self) -> None:
@@ -158,19 +170,36 @@ class Emulator:
                 "groupLeaderId": self.cluster.leader_id,
                 "groupLeaderUrl": self.group_leader_url,
                 "freeIpAddresses": max(0, len(self.cluster.leader_state.ip_pool) - 1),
+                "rejoiningGroupManagers": [gm.id for gm in self.cluster.rejoining()],
                 "vms": self.vms(),
                 "hosts": self.hosts(),
             }
 
+    def request_counts(self) -> dict[str, dict[str, int]]:
+        """Snooze calls so far per component and method: {"bootstrap": {"getVirtualMachineDescriptions":
+        3, ...}, "groupmanager": {...}, "localcontroller": {...}}. Faulted calls count, 404s and 405s
+        do not; control API calls are not Snooze calls."""
+        return self.requests.snapshot()
+
+    def reset_request_counts(self) -> None:
+        self.requests.reset()
+
     # -- control -------------------------------------------------------------------------------------
 
     def fail_over(self) -> str:
-        """The group leader dies; a group manager takes over on its own port."""
+        """The group leader dies; a group manager takes over on its own port. The others join it
+        `timing.rejoin_delay` later (state()["rejoiningGroupManagers"] until then)."""
         with self.cluster.lock:
             old = self.cluster.leader
             new = self.cluster.fail_over()
         self._servers[old.id].stop()
         return new.id
+
+    def rejoin_now(self) -> None:
+        """The group managers join the leader now, ending the rejoin window before rejoin_delay
+        (for tests that check what happens during the window without racing its end)."""
+        with self.cluster.lock:
+            self.cluster.rejoin_now()
 
     def take_down(self, local_controller_id: str) -> None:
         with self.cluster.lock:
@@ -182,7 +211,26 @@ class Emulator:
     def inject_fault(self, method: str, kind: str, count: int = 1, seconds: float = 0.0) -> None:
         self.faults.inject(method, kind, count, seconds)
 
+    def inject_random_faults(
+        self,
+        rate: float,
+        kinds: Sequence[str] = KINDS,
+        methods: Sequence[str] | None = None,
+        components: Sequence[str] | None = None,
+        seconds: float = 3.0,
+        seed: int | None = None,
+    ) -> None:
+        """From now on each Snooze call (of these methods and components; None: all) fails with
+        probability `rate`, with a kind drawn from `kinds`; a delay sleeps `seconds`. A seed makes
+        the draws repeatable. Replaces earlier random faults; injected ones still come first."""
+        self.faults.inject_random(RandomFaults.of(rate, kinds, methods, components, seconds, seed))
+
+    def fault_report(self) -> dict[str, Any]:
+        """Faults waiting, random faults in force and how many calls each kind hit (GET /faults)."""
+        return self.faults.report()
+
     def clear_faults(self) -> None:
+        """No more faults, injected or random; the report starts from zero."""
         self.faults.clear()
 
     def set_quirk(self, name: str, enabled: bool) -> None:

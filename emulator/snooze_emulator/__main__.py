@@ -11,6 +11,7 @@ from dataclasses import fields, replace
 
 from . import Emulator
 from .config import EmulatorConfig, Quirks, Timing, explain
+from .control import ENDPOINTS
 
 
 def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
@@ -22,11 +23,12 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
             "A local Snooze cluster that behaves on the wire like the real one: a bootstrap, "
             "an elected group leader, group managers and local controllers, each on its own port "
             "(by default bootstrap 5000, group leader 5001, group manager 5002, hosts 5003-5005), and a "
-            "control API for tests (GET /state, /vms, /hosts, /quirks; POST /failover, /hosts/ID/down, "
-            "/faults, /quirks, /vms/NAME/destroy, /vms/NAME/migrate; DELETE /faults). Command-line flags "
-            "override the --config file.",
+            "control API for tests (by default on port 5099). Command-line flags override the --config "
+            "file.",
             width=100,
-        ),
+        )
+        + "\n\ncontrol API:\n"
+        + textwrap.indent(ENDPOINTS, "  "),
     )
     parser.add_argument("--config", metavar="FILE", help="a TOML file with any of the settings below")
     parser.add_argument("--listen", help=f"address to bind (default {defaults.listen})")
@@ -56,7 +58,9 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
     )
     parser.add_argument("--accept-any-image", action="store_true", default=None, help="every imageId exists")
     parser.add_argument(
-        "--realistic-timing", action="store_true", help="Snooze's default delays (10 s collection rounds)"
+        "--realistic-timing",
+        action="store_true",
+        help="Snooze's default delays (10 s collection rounds, group managers rejoin 10 s after a failover)",
     )
     parser.add_argument(
         "--bootstrap-in-memory",

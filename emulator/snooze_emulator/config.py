@@ -33,6 +33,12 @@ class Timing:
     removal_delay: float = _setting(1.0, "a shut down or destroyed VM stays SHUTDOWN_PENDING this long")
     migration_delay: float = _setting(1.0, "a live migration lasts this long")
     summary_delay: float = _setting(0.0, "freed IPs return to the leader's pool after this")
+    rejoin_delay: float = _setting(
+        0.0,
+        "after a leader failover, group managers join the new leader this long later (their "
+        "heartbeat timeout); until then its discovery, listings and dispatching miss them, their "
+        "hosts and VMs, and its fresh IP pool still holds their VMs' addresses",
+    )
 
     @classmethod
     def realistic(cls) -> Timing:
@@ -43,6 +49,7 @@ class Timing:
             removal_delay=3.0,
             migration_delay=5.0,
             summary_delay=3.0,
+            rejoin_delay=10.0,
         )
 
 

@@ -49,12 +49,7 @@ def _response(cluster: Cluster, task_id: str) -> dict[str, Any] | None:
 
 
 def _local_controller_list(cluster: Cluster) -> dict[str, Any]:
-    hosts = [
-        lc
-        for gm in cluster.group_managers.values()
-        if cluster.manages(gm.id)
-        for lc in cluster.controllers_of(gm.id)
-    ]
+    hosts = cluster.known_hosts()
     return {"localControllers": [views.local_controller(cluster, lc, with_vms=False) for lc in hosts]}
 
 
@@ -104,9 +99,7 @@ def bootstrap_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
         leader_or_fault()
         return {
             "groupManagerDescriptions": [
-                views.group_manager(cluster, gm, with_vms=True)
-                for gm in cluster.group_managers.values()
-                if cluster.manages(gm.id)
+                views.group_manager(cluster, gm, with_vms=True) for gm in cluster.known_managers()
             ]
         }
 
@@ -115,22 +108,18 @@ def bootstrap_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
         return {
             "virtualMachines": [
                 views.metadata(cluster, vm)
-                for vm in cluster.iter_vms()
+                for vm in cluster.known_vms()
                 if gm_id in (None, vm.group_manager_id) and lc_id in (None, vm.local_controller_id)
             ]
         }
 
     def gm_descriptions(request: dict[str, Any]) -> list[dict[str, Any]]:
-        return [views.group_manager(cluster, gm, with_vms=False) for gm in cluster.managers()]
+        return [views.group_manager(cluster, gm, with_vms=False) for gm in cluster.joined_managers()]
 
     def lc_descriptions(request: dict[str, Any]) -> list[dict[str, Any]]:
-        gm_id = request.get("groupManagerId")
-        hosts = (
-            cluster.controllers_of(gm_id)
-            if gm_id
-            else [lc for lc in cluster.local_controllers.values() if lc.up]
-        )
-        return [views.local_controller(cluster, lc, with_vms=bool(gm_id)) for lc in hosts]
+        gm_id = request.get("groupManagerId") or None
+        hosts = cluster.known_hosts(gm_id)
+        return [views.local_controller(cluster, lc, with_vms=gm_id is not None) for lc in hosts]
 
     def migrate(request: dict[str, Any]) -> bool:
         # The in-memory database cannot build the migration request; Cassandra's forwards it to
@@ -208,13 +197,7 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
         lc_id, name = vm_at(source)
         destination_id = str(destination.get("localControllerId") or UNKNOWN)
         if leading() and not cluster.controllers_of(gm_id):
-            # The leader form: it fills in group managers and settings and forwards the order
-            # to the source group manager, whose answer it ignores (spec 6.4a).
-            source_lc = cluster.local_controllers.get(lc_id)
-            if source_lc is None or destination_id not in cluster.local_controllers:
-                return False
-            started = cluster.migrate(source_lc.group_manager_id, name, lc_id, destination_id)
-            return True if cluster.config.quirks.migration_always_true else started
+            return cluster.order_migration(name, lc_id, destination_id)  # the leader form (spec 6.4a)
         if request.get("destinationHypervisorSettings") is None:
             if not cluster.config.quirks.null_settings_wedge_group_manager:
                 return False
@@ -243,13 +226,13 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
     def leader_repository(entries: int) -> dict[str, Any]:
         return {
             "groupManagerDescriptions": [
-                views.group_manager(cluster, gm, with_vms=False) for gm in cluster.managers()
+                views.group_manager(cluster, gm, with_vms=False) for gm in cluster.joined_managers()
             ]
         }
 
     def gm_description(other_id: str) -> dict[str, Any] | None:
-        gm = cluster.group_managers.get(other_id)
-        return None if gm is None or not gm.alive else views.group_manager(cluster, gm, with_vms=False)
+        gm = next((gm for gm in cluster.joined_managers() if gm.id == other_id), None)
+        return None if gm is None else views.group_manager(cluster, gm, with_vms=False)
 
     def lc_description(lc_id: str) -> dict[str, Any] | None:
         lc = cluster.local_controllers.get(lc_id)

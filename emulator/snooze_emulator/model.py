@@ -90,6 +90,9 @@ class LeaderState:
     """What only the elected group leader holds; a failover starts it afresh (spec 1.3)."""
 
     ip_pool: list[str]
+    # Group managers that joined this leader: it sees and dispatches to no other (spec 1.3). Its
+    # own id when it places VMs on its old hosts as the last group manager (spec 12.22).
+    joined: set[str] = field(default_factory=set)
     results: dict[str, Any] = field(default_factory=dict)  # task id -> finished submission
     queue: list[Any] = field(default_factory=list)  # submissions waiting for the worker
     working: bool = False
@@ -173,6 +176,7 @@ class Cluster:
         self.group_managers[gm.id] = gm
         if self.leader_id is None:
             self.leader_id = gm.id
+        self.leader_state.joined.add(gm.id)
         return gm
 
     def add_local_controller(self, port: int, libvirt_port: int) -> LocalController:
@@ -220,6 +224,32 @@ class Cluster:
         if gm is None or not gm.alive:
             return False
         return gm_id != self.leader_id or bool(self.controllers_of(gm_id))
+
+    # -- what the leader knows: group managers that joined it, their hosts and VMs (spec 1.3) -------
+
+    def knows(self, gm_id: str) -> bool:
+        """Whether the leader sees this group manager's hosts and VMs and dispatches to it."""
+        return gm_id in self.leader_state.joined and self.manages(gm_id)
+
+    def known_managers(self) -> list[GroupManager]:
+        """Where the leader dispatches, and whose hosts and VMs its listings and discovery show."""
+        return [gm for gm in self.group_managers.values() if self.knows(gm.id)]
+
+    def joined_managers(self) -> list[GroupManager]:
+        """The group managers the leader lists as such (itself never)."""
+        return [gm for gm in self.known_managers() if gm.id != self.leader_id]
+
+    def known_hosts(self, gm_id: str | None = None) -> list[LocalController]:
+        """The hosts of one known group manager, or of all."""
+        owners = [gm_id] if gm_id is not None else [gm.id for gm in self.known_managers()]
+        return [lc for owner in owners if self.knows(owner) for lc in self.controllers_of(owner)]
+
+    def known_vms(self) -> list[VirtualMachine]:
+        return [vm for vm in self.vms if self.knows(vm.group_manager_id)]
+
+    def rejoining(self) -> list[GroupManager]:
+        """Group managers that have not joined the leader yet."""
+        return [gm for gm in self.managers() if gm.id not in self.leader_state.joined]
 
     # -- capacity ------------------------------------------------------------------------------------
 
@@ -291,12 +321,22 @@ class Cluster:
     # -- discovery and migration (spec 6.3, 6.4) -----------------------------------------------------
 
     def discover(self, name: str) -> VirtualMachine | None:
-        for gm in self.group_managers.values():
-            if self.manages(gm.id):
-                for vm in self.vms_of(gm.id):
-                    if vm.name == name:
-                        return vm
+        """The leader asks the group managers it knows, in turn (spec 6.3)."""
+        for gm in self.known_managers():
+            for vm in self.vms_of(gm.id):
+                if vm.name == name:
+                    return vm
         return None
+
+    def order_migration(self, name: str, source_lc_id: str, destination_lc_id: str) -> bool:
+        """The leader's part: it forwards the order to the source host's group manager once it
+        knows both hosts, and answers true whatever that one says (spec 6.4a, quirk)."""
+        known = {lc.id: lc for lc in self.known_hosts()}
+        source = known.get(source_lc_id)
+        if source is None or destination_lc_id not in known:
+            return False
+        started = self.migrate(source.group_manager_id, name, source_lc_id, destination_lc_id)
+        return True if self.config.quirks.migration_always_true else started
 
     def migrate(self, source_gm_id: str, name: str, source_lc_id: str, destination_lc_id: str) -> bool:
         """The group manager's part: True when it starts the migration."""
@@ -323,7 +363,9 @@ class Cluster:
     # -- failures ------------------------------------------------------------------------------------
 
     def fail_over(self) -> GroupManager:
-        """The leader dies; the next group manager is elected, its results and queue start empty."""
+        """The leader dies; the next group manager is elected. Results, queue and IP pool die with
+        the old leader: the new one starts a fresh pool and knows no group manager until they join
+        it, `rejoin_delay` later (their heartbeat timeout, spec 1.3)."""
         old = self.leader
         old.alive = False
         successors = [gm for gm in self.group_managers.values() if gm.alive]
@@ -331,18 +373,48 @@ class Cluster:
             raise RuntimeError("no group manager is left to become group leader")
         new = successors[0]
         self.leader_id = new.id
-        # Results, queue and pool die with the old leader. The new one starts a fresh pool and
-        # takes out the addresses of the VMs its group managers report (spec 1.3).
-        in_use = {vm.ip for vm in self.vms}
-        self.leader_state = LeaderState([ip for ip in self._fresh_pool() if ip not in in_use])
-        # Its local controllers rejoin the remaining group managers; VMs follow their hosts.
+        state = self.leader_state = LeaderState(self._fresh_pool())
+        if not self.managers():
+            # The last group manager keeps its old hosts and places VMs on them (spec 12.22).
+            self._rehome_hosts([new])
+            self._join(state, new)
+        elif self.config.timing.rejoin_delay <= 0:
+            self._rejoin(state)
+        else:
+            self.scheduler.after(self.config.timing.rejoin_delay, lambda: self._rejoin(state))
+        return new
+
+    def _rejoin(self, state: LeaderState) -> None:
+        """The heartbeat timeout ran out: hosts left without a group manager (the new leader's and
+        the dead one's) join the remaining group managers, which then join the leader."""
+        if self.leader_state is not state:
+            return  # another failover came first
         remaining = self.managers()
-        for index, lc in enumerate(self.controllers_of(new.id)):
-            if remaining:
-                lc.group_manager_id = remaining[index % len(remaining)].id
+        self._rehome_hosts(remaining)
+        for gm in remaining:
+            if gm.id not in state.joined:
+                self._join(state, gm)
+
+    def rejoin_now(self) -> None:
+        """Ends the rejoin window early: the group managers join the leader now."""
+        self._rejoin(self.leader_state)
+
+    def _rehome_hosts(self, managers: list[GroupManager]) -> None:
+        """Hosts of no group manager among these are assigned to them in turn; VMs follow."""
+        if not managers:
+            return
+        owners = {gm.id for gm in managers}
+        orphans = [lc for lc in self.local_controllers.values() if lc.group_manager_id not in owners]
+        for index, lc in enumerate(orphans):
+            lc.group_manager_id = managers[index % len(managers)].id
         for vm in self.vms:
             vm.group_manager_id = self.local_controllers[vm.local_controller_id].group_manager_id
-        return new
+
+    def _join(self, state: LeaderState, gm: GroupManager) -> None:
+        """The group manager reports its hosts and VMs: the leader takes their IPs out of its pool."""
+        in_use = {vm.ip for vm in self.vms_of(gm.id)}
+        state.ip_pool[:] = [ip for ip in state.ip_pool if ip not in in_use]
+        state.joined.add(gm.id)
 
     def take_down(self, lc_id: str) -> None:
         """A host fails: its VMs die with it and its IPs return to the pool."""

@@ -128,8 +128,7 @@ def _current(cluster: Cluster, submission: _Submission) -> bool:
 def _dispatch(cluster: Cluster, submission: _Submission) -> None:
     if not _current(cluster, submission):
         return
-    # A leader that used to be a group manager still places VMs on its old hosts (spec 12.22).
-    managers = cluster.managers() or ([cluster.leader] if cluster.controllers_of(cluster.leader.id) else [])
+    managers = cluster.known_managers()  # none while they have not rejoined after a failover
     if not managers:
         submission.error = "GROUP_MANAGERS_MISSING"
         _finish(cluster, submission)
@@ -311,6 +310,7 @@ def _hosts_start(
                 continue
             vm.status = RUNNING
             _provision(vm)
+            vm.group_manager_id = lc.group_manager_id  # the host may have moved meanwhile (failover)
             cluster.vms.append(vm)
     for vm in batch:
         if vm.status != RUNNING:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +27,7 @@ from .beans import Unconvertible, read_bean, read_int
 from .config import EmulatorConfig
 from .faults import Faults
 from .model import ServerFault
+from .traffic import RequestCounts
 
 __all__ = ["Body", "Endpoint", "Raw", "Server"]
 
@@ -62,12 +65,14 @@ class Server(ThreadingHTTPServer):
         lock: threading.RLock,
         config: EmulatorConfig,
         faults: Faults,
+        requests: RequestCounts,
     ) -> None:
         self.component = component
         self.endpoints = endpoints
         self.lock = lock  # the cluster's: a handler sees and changes a consistent state
         self.config = config
         self.faults = faults
+        self.requests = requests
         super().__init__((host, port), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
@@ -77,6 +82,11 @@ class Server(ThreadingHTTPServer):
 
     def start(self) -> None:
         self.thread.start()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (its timeout ran out during a delay fault) is no error here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def stop(self) -> None:
         self.shutdown()
@@ -122,6 +132,40 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, b"request body too large", "text/plain")
             self.close_connection = True
             return
+        routed = self._route(verb)
+        if isinstance(routed, int):
+            reason = "Not Found" if routed == 404 else "Method Not Allowed"
+            self._send(routed, _error_page(routed, reason), "text/html")
+            return
+        method, endpoint = routed
+        self.server.requests.count(self.server.component, method)
+        fault = self.server.faults.take(self.server.component, method)
+        if fault is None:
+            self._execute(verb, endpoint, raw_body, answer=True)
+        elif not fault.runs_the_call:
+            self._refuse(verb, fault.kind)
+        else:
+            time.sleep(fault.wait)
+            self._execute(verb, endpoint, raw_body, answer=fault.answers)
+
+    def _refuse(self, verb: str, kind: str) -> None:
+        """A fault that answers without running the call."""
+        if kind == "drop":
+            self._drop()
+        elif kind == "http500":
+            self._send(500, _error_page(500, "Internal Server Error"), "text/html")
+        elif kind == "false":
+            self._send(200, b"false", "application/json")
+        else:  # null
+            self._reply(verb, None)
+
+    def _drop(self) -> None:
+        """Close the connection without a word."""
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _route(self, verb: str) -> tuple[str, Endpoint] | int:
+        """The method this request calls, or the status that says it calls none (404, 405)."""
         # Origin form, the same without its leading slash (spec 2.1), or absolute form.
         if "://" in self.path.split("?", 1)[0]:
             split = urlsplit(self.path)
@@ -129,44 +173,33 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             path, _, query = self.path.partition("?")
         if path.removeprefix("/") != self.server.component:
-            self._send(404, _error_page(404, "Not Found"), "text/html")
-            return
+            return 404
         # Restlet matches an annotation when its bare name is among the query's parameters;
         # `?getX=` carries a value and matches nothing.
         names = [p for p in query.split("&") if p and "=" not in p]
         method = next((n for n in names if n in self.server.endpoints), None)
         endpoint = self.server.endpoints.get(method or "")
         if method is None or endpoint is None or endpoint.verb != verb:
-            self._send(405, _error_page(405, "Method Not Allowed"), "text/html")
-            return
-        fault = self.server.faults.take(method)
-        if fault is not None:
-            if fault.kind == "drop":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            if fault.kind == "http500":
-                self._send(500, _error_page(500, "Internal Server Error"), "text/html")
-                return
-            if fault.kind == "false":
-                self._send(200, b"false", "application/json")
-                return
-            if fault.kind == "null":
-                self._reply(verb, None)
-                return
-            if fault.kind == "delay":
-                time.sleep(fault.seconds)
+            return 405
+        return method, endpoint
+
+    def _execute(self, verb: str, endpoint: Endpoint, raw_body: bytes, *, answer: bool) -> None:
+        """Run the call; answer it, or drop the connection once it ran."""
+        reply: Callable[[], None]
         try:
             argument = self._argument(endpoint.body, raw_body)
             with self.server.lock:
                 result = endpoint.handler(argument)
         except Unconvertible:
-            self._send(415, _error_page(415, "Unsupported Media Type"), "text/html")
-            return
+            reply = partial(self._send, 415, _error_page(415, "Unsupported Media Type"), "text/html")
         except Exception:  # ServerFault, or any other Java-like failure: Restlet's 500 page
-            self._send(500, _error_page(500, "Internal Server Error"), "text/html")
-            return
-        self._reply(verb, result)
+            reply = partial(self._send, 500, _error_page(500, "Internal Server Error"), "text/html")
+        else:
+            reply = partial(self._reply, verb, result)
+        if answer:
+            reply()
+        else:
+            self._drop()
 
     def _read_body(self) -> bytes | None:
         """The request body; None when it is larger than allowed."""

@@ -67,7 +67,7 @@ def test_lifecycle_plan_apply_update_replace_destroy(tf: Terraform, store: Path)
     assert stored(store)[created["id"]]["fingerprint"] == created["fingerprint"]
     assert tf.detailed_plan().returncode == 0, "a plan right after apply must show no changes"
 
-    # An in-place update keeps the id known in the plan (use_state_for_unknown) and the
+    # An in-place update keeps the id known in the plan (UseStateForUnknown) and the
     # unchanged slot's serial, while a new slot's serial is unknown.
     tf.write(
         "main.tf", thing('name = "one"\nsize = 3\nslots = { a = { capacity = 1 }, b = { capacity = 5 } }')

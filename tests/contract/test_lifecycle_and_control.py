@@ -33,7 +33,7 @@ def gm_url(vm: dict[str, object]) -> str:
     ],
 )
 def test_lifecycle_commands(steps: list[tuple[str, bool, str]], final: str) -> None:
-    emu = start(timing=Timing(collection_delay=0.1, removal_delay=0.5))
+    emu = start(timing=Timing(collection_delay=0.1, removal_delay=3.0))  # a margin for a busy machine
     try:
         (vm,) = run(emu, template("a"))
         location = vm["virtualMachineLocation"]
@@ -41,7 +41,7 @@ def test_lifecycle_commands(steps: list[tuple[str, bool, str]], final: str) -> N
             answer = post(f"{gm_url(vm)}/groupmanager?{command}VirtualMachine", location)
             assert answer.text == ("true" if accepted else "false"), command
             assert metadata(emu, location)["status"] == status
-        wait_for(lambda: metadata(emu, location)["status"] == final)
+        wait_for(lambda: metadata(emu, location)["status"] == final, timeout=10)
     finally:
         emu.stop()
 
@@ -124,7 +124,7 @@ def test_faults_hit_only_the_next_calls(
     emu: Emulator, kind: str, status: int | None, body: bytes | None
 ) -> None:
     url = f"{emu.bootstrap_url}/bootstrap?getGroupLeaderDescription"
-    emu.inject_fault("getGroupLeaderDescription", kind, count=2, seconds=0.3)
+    emu.inject_fault("getGroupLeaderDescription", kind, count=2, seconds=1.0)
     for _ in range(2):
         began = time.monotonic()
         if status is None:
@@ -136,13 +136,13 @@ def test_faults_hit_only_the_next_calls(
         if body is not None:
             assert answer.content == body
         if kind == "delay":
-            assert time.monotonic() - began >= 0.3
+            assert time.monotonic() - began >= 1.0
             assert answer.json()["listenSettings"]
     # Other methods are untouched, and the third call is normal again.
     assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getLocalControllerList").status_code == 200
     began = time.monotonic()
     assert httpx.get(url).json()["listenSettings"]
-    assert time.monotonic() - began < 0.3
+    assert time.monotonic() - began < 1.0
 
 
 def test_control_api(emu: Emulator) -> None:
@@ -249,8 +249,12 @@ def test_bootstrap_migration_depends_on_its_database(cassandra: bool) -> None:
         answer = post(f"{emu.bootstrap_url}/bootstrap?migrateVirtualMachine", order)
         assert answer.text == ("true" if cassandra else "false")
         time.sleep(0.2)
-        (now,) = emu.vms()
-        assert now["virtualMachineLocation"]["localControllerId"] == (target if cassandra else source)
+        wait_for(
+            lambda: (
+                [vm["virtualMachineLocation"]["localControllerId"] for vm in emu.vms()]
+                == [target if cassandra else source]
+            )
+        )
 
 
 def test_cli_flags_override_the_config_file(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ def discover(emu: Emulator, name: str) -> httpx.Response:
 
 
 def test_vms_run_on_their_group_manager_before_the_leader_collects() -> None:
-    with start(timing=Timing(collection_delay=1.0, start_delay=0.05)) as emu:
+    with start(timing=Timing(collection_delay=3.0, start_delay=0.05)) as emu:
         task_id = submit(emu, template("early"))
-        wait_for(lambda: discover(emu, "early").content != b"", timeout=0.9)
+        wait_for(lambda: discover(emu, "early").content != b"", timeout=2.5)
         assert (
             post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id).content == b""
         )

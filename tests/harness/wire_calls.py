@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -90,3 +92,13 @@ def wait_for(check: Any, timeout: float = 5.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("condition not reached")
+
+
+def emulator_help() -> str:
+    """What `snooze-emulator --help` prints."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "snooze-emulator"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
