@@ -22,9 +22,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from terraform_provider_snooze.runtime._generated import grpc_controller_pb2, grpc_controller_pb2_grpc
 from terraform_provider_snooze.runtime.resident import stop_residents
-from test_serve import PROVIDER, SERVING, Plugin, terraform_environment
+
+from unit.test_serve import PROVIDER, SERVING, Plugin, shutdown, terraform_environment
 
 COLD = "Starting cold: "
 
@@ -66,9 +66,7 @@ class Launch(Plugin):
     def shutdown(self) -> int:
         with self.channel() as channel:
             assert self.health(channel) == SERVING
-            grpc_controller_pb2_grpc.GRPCControllerStub(channel).Shutdown(
-                grpc_controller_pb2.Empty(), timeout=5
-            )
+            shutdown(channel)
         return self.process.wait(timeout=10)
 
 

@@ -67,6 +67,11 @@ def client_certificate_and_key(curve: ec.EllipticCurve | None = None) -> tuple[s
     return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
+def shutdown(channel: grpc.Channel) -> None:
+    """What Terraform says at the end of every use of a provider."""
+    grpc_controller_pb2_grpc.GRPCControllerStub(channel).Shutdown(grpc_controller_pb2.Empty(), timeout=5)
+
+
 @dataclass
 class Plugin:
     process: subprocess.Popen[str]

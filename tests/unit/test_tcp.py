@@ -9,8 +9,8 @@ from pathlib import Path
 import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from terraform_provider_snooze.runtime._generated import grpc_controller_pb2, grpc_controller_pb2_grpc
-from test_serve import SERVING, client_certificate_and_key, start
+
+from unit.test_serve import SERVING, client_certificate_and_key, shutdown, start
 
 # The provider as on a system without unix sockets.
 TCP_ONLY = [
@@ -53,8 +53,7 @@ def test_on_tcp_only_the_client_holding_plugin_client_cert_is_admitted(
             plugin.health(channel)  # a certificate, but not the one Terraform sent
         with plugin.channel(terraforms) as channel:
             assert plugin.health(channel) == SERVING
-            request = grpc_controller_pb2.Empty()
-            grpc_controller_pb2_grpc.GRPCControllerStub(channel).Shutdown(request, timeout=5)
+            shutdown(channel)
         assert plugin.process.wait(timeout=5) == 0
     finally:
         plugin.stop()
