@@ -196,6 +196,20 @@ def test_without_plugin_tls(terraform_factory: Callable[..., Terraform], store: 
     tf.destroy().check()
 
 
+def test_over_tcp_terraforms_own_certificate_is_admitted(
+    terraform_factory: Callable[..., Terraform], store: Path
+) -> None:
+    """Terraform's P-521 client certificate, which grpcio cannot check, passes the pinning front."""
+    tf = terraform_factory(TESTKIT_STORE=str(store), TESTKIT_TCP_ONLY="1")
+    tf.write("main.tf", thing('name = "over-tcp"'))
+    tf.init()
+    result = tf.apply(env={"TF_LOG": "DEBUG"})
+    result.check()
+    assert "network=tcp" in result.stderr
+    assert tf.detailed_plan().returncode == 0
+    tf.destroy().check()
+
+
 def test_provider_exits_promptly_after_each_command(tf: Terraform) -> None:
     tf.write("main.tf", thing('name = "quick"'))
     tf.init()

@@ -197,8 +197,12 @@ class Testkit(Provider):
 
 
 def main() -> int:
+    from terraform_provider_snooze.runtime import transport
     from terraform_provider_snooze.runtime.serve import serve
     from terraform_provider_snooze.runtime.server import register_provider_server
+
+    if os.environ.get("TESTKIT_TCP_ONLY"):  # as on a system without unix sockets
+        transport.unix_sockets_available = lambda: False
 
     return serve(
         lambda server: register_provider_server(server, Testkit),
