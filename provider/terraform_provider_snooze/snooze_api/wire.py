@@ -8,7 +8,6 @@ beans as JSON, and null as 204 (GET) or an empty 200 (POST).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,19 +20,6 @@ __all__ = ["RETRIES", "Reply", "Unreachable", "Wire"]
 
 RETRIES = 2  # extra attempts for calls that are safe to repeat
 RETRY_PAUSE = 0.2  # seconds, times the attempt number
-
-
-class _PerRequestAtDebug(logging.Filter):
-    """httpx logs each request at INFO; a line per request belongs at DEBUG, INFO is for progress."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.INFO:
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            return logging.getLogger().isEnabledFor(logging.DEBUG)
-        return True
-
-
-logging.getLogger("httpx").addFilter(_PerRequestAtDebug())
 
 
 class Unreachable(Exception):
