@@ -27,7 +27,9 @@ __all__ = ["ADDRESS", "Row", "Run", "Scenario", "run_scenario"]
 
 ADDRESS = "snooze_virtual_cluster.c"
 FAST = Timing(collection_delay=0.2, removal_delay=0.2, migration_delay=0.5, summary_delay=0.0)
-GRACE = "2s"  # the provider's rejoin grace in these runs (SNOOZE_PROVIDER_REJOIN_GRACE)
+# The provider's rejoin grace in these runs (SNOOZE_PROVIDER_REJOIN_GRACE): longer than the
+# emulator's slowest start (3 s) and than any delay fault, as Snooze's default (15 s) is.
+GRACE = "4s"
 CONVERGE_ROUNDS = 6
 
 

@@ -183,12 +183,15 @@ class Launcher:
         return _Stop.TIMED_OUT
 
     def _await_rejoin(self, submission: Submission, deadline: float) -> _Stop:
-        """Until every group manager that managed hosts when `submission` was sent manages hosts
-        under the new leader again: until then listings miss their VMs. Without that list (a
-        submission of an older version), the rejoin grace."""
-        if not submission.managers:
-            waited = self.pace.wait_until(self.pace.clock() + self.tracker.grace, deadline)
-            return _Stop.DRAINED if waited else _Stop.TIMED_OUT
+        """After a leader change, until a VM not listed can be taken for never started: the
+        grace has passed (a group manager may still be starting what the dead leader handed it,
+        and rejoins only after its heartbeat timeout), and every group manager that managed hosts
+        when `submission` was sent manages hosts under the new leader again (until then listings
+        miss its VMs, however long that takes)."""
+        if not self.pace.wait_until(self.pace.clock() + self.tracker.grace, deadline):
+            return _Stop.TIMED_OUT
+        if not submission.managers:  # a submission recorded by an older version
+            return _Stop.DRAINED
         for _ in self.pace.polls(deadline):
             try:
                 leader = self.client.group_leader(refresh=True).id

@@ -266,6 +266,7 @@ def test_a_leader_change_while_polling_waits_for_the_group_managers_then_lists(
     outcomes, _ = launch(launcher, fake_time, "a")
     assert outcomes["a"].fate is Fate.STARTED, "never taken for not started while its manager rejoins"
     assert listed_at[-1] >= rejoined[0]  # concluded only once every group manager rejoined
+    assert listed_at[-1] >= changed_at[0] + GRACE  # and the grace passed (managers still starting VMs)
     assert not snooze.calls(f"{NEW_LEADER}/{POLL}")  # a new leader never has the old one's results
     assert len(snooze.calls(START)) == 1
 
