@@ -307,12 +307,14 @@ SCENARIOS = [
         interrupted_create(signal.SIGINT, submitted),
         fast=True,
         timing=SLOW_START,
+        runs=3,
     ),
     Scenario(
         "SIGINT while VMs run, result pending",
         5,
         interrupted_create(signal.SIGINT, lambda e: running(e, 5)),
         timing=SLOW_COLLECT,
+        runs=3,
     ),
     Scenario(
         "SIGKILL after submission",
@@ -320,17 +322,24 @@ SCENARIOS = [
         interrupted_create(signal.SIGKILL, submitted),
         fast=True,
         timing=SLOW_START,
+        runs=3,
     ),
     Scenario(
         "SIGKILL while VMs run, result pending",
         5,
         interrupted_create(signal.SIGKILL, lambda e: running(e, 5)),
         timing=SLOW_COLLECT,
+        runs=3,
     ),
-    Scenario("SIGINT during an update", 6, interrupted_update(signal.SIGINT), timing=SLOW_START),
-    Scenario("SIGKILL during an update", 6, interrupted_update(signal.SIGKILL), timing=SLOW_START),
+    Scenario("SIGINT during an update", 6, interrupted_update(signal.SIGINT), timing=SLOW_START, runs=3),
+    Scenario("SIGKILL during an update", 6, interrupted_update(signal.SIGKILL), timing=SLOW_START, runs=3),
     Scenario(
-        "failover after submission", 5, failover_create(submitted), emulator=FAILOVER, timing=SLOW_START
+        "failover after submission",
+        5,
+        failover_create(submitted),
+        emulator=FAILOVER,
+        timing=SLOW_START,
+        runs=3,
     ),
     Scenario(
         "failover while VMs run, result pending",
@@ -339,15 +348,17 @@ SCENARIOS = [
         fast=True,
         emulator=FAILOVER,
         timing=SLOW_COLLECT,
+        runs=3,
     ),
-    Scenario("failover during an update", 6, failover_update, emulator=FAILOVER, timing=SLOW_START),
-    Scenario("failover before a refresh", 4, failover_refresh, emulator=FAILOVER),
+    Scenario("failover during an update", 6, failover_update, emulator=FAILOVER, timing=SLOW_START, runs=3),
+    Scenario("failover before a refresh", 4, failover_refresh, emulator=FAILOVER, runs=3),
     Scenario(
         "failover, refresh before the managers rejoin",
         4,
         failover_rejoin_refresh,
         emulator=FAILOVER,
         timing=REJOIN,
+        runs=3,
     ),
     Scenario(
         "failover, create before the managers rejoin",
@@ -355,6 +366,7 @@ SCENARIOS = [
         failover_rejoin_create,
         emulator=FAILOVER,
         timing=REJOIN,
+        runs=3,
     ),
     Scenario(
         "failover while polling, managers rejoin late",
@@ -363,6 +375,7 @@ SCENARIOS = [
         fast=True,
         emulator=FAILOVER,
         timing=REJOIN,
+        runs=3,
     ),
     Scenario("host down under running VMs", 6, host_down_under_running_vms),
     Scenario(
