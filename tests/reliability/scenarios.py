@@ -388,7 +388,7 @@ SCENARIOS = [
         timing=SLOW_MIGRATION,
     ),
     Scenario("same name in two configurations", 3, same_name_sequential, fast=True),
-    Scenario("same name, two concurrent applies", 5, same_name_concurrent),
+    Scenario("same name, two concurrent applies", 5, same_name_concurrent, runs=3),
     Scenario("namesake present: create, refresh, destroy", 2, namesake_present, fast=True),
     *(
         Scenario(
