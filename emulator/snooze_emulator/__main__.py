@@ -9,9 +9,9 @@ import textwrap
 import threading
 from dataclasses import fields, replace
 
-from . import Emulator
 from .config import EmulatorConfig, Quirks, Timing, explain
 from .control import ENDPOINTS
+from .emulator import Emulator
 
 
 def parse_arguments(argv: list[str] | None) -> EmulatorConfig:

@@ -85,7 +85,11 @@ class Quirks:
     lc_destroy_unknown_is_500: bool = _setting(
         True, "a host's destroyVirtualMachine of an unknown VM is a 500"
     )
-    resize_non_running_is_500: bool = _setting(True, "resizeVirtualMachine of a VM not RUNNING is a 500")
+    resize_non_running_is_500: bool = _setting(
+        True,
+        "resizeVirtualMachine that the host cannot do (a VM not RUNNING, or grown past the vcpus or "
+        "memory it booted with) is a 500; off: an empty answer",
+    )
     resize_swaps_network: bool = _setting(
         True, "resizeVirtualMachine answers [vcpus, memory, tx, rx], keeping tx when rx is unset"
     )
