@@ -103,7 +103,7 @@ class Quirks:
 class EmulatorConfig:
     listen: str = "127.0.0.1"
     base_port: int = 5000  # 0: every component on a free port
-    admin_port: int | None = None  # None: base_port + 99, or a free port when base_port is 0
+    admin_port: int | None = None  # None: see ports (base_port + 99 unless the hosts reach it)
     group_managers: int = 2  # the first is elected group leader
     local_controllers: int = 3
     vcpus: int = 4

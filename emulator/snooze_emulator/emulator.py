@@ -16,6 +16,7 @@ from .endpoints import bootstrap_endpoints, group_manager_endpoints, local_contr
 from .faults import KINDS, Faults, RandomFaults
 from .internal_errors import InternalErrors
 from .model import Cluster, UnknownName
+from .ports import plan_ports
 from .traffic import RequestCounts
 from .wire import Endpoint, Server
 
@@ -24,7 +25,7 @@ __all__ = ["Emulator"]
 
 class Emulator:
     """A local Snooze cluster; `with Emulator(...) as snooze:` starts it, stops it, then fails if an
-    internal error (a bug in the emulator) happened meanwhile."""
+    internal error (a bug in the emulator) happened meanwhile. Ports: see `ports`."""
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
         # A copy: switching a quirk on one emulator never changes another's.
@@ -40,36 +41,28 @@ class Emulator:
 
     def start(self) -> Emulator:
         """Bind every port and serve; calling it again on a started emulator does nothing.
-
-        Ports follow a real deployment (bootstrap, then group managers, then local controllers from
-        `base_port` on), or are all free ports when `base_port` is 0, for tests running in parallel.
-        """
+        ValueError when the ports do not fit (see `ports`), OSError when one is taken."""
         if self._servers:
             return self
-        config, cluster = self.config, self.cluster
-        port = iter(range(config.base_port, config.base_port + 10_000)) if config.base_port else None
-
-        def next_port() -> int:
-            return next(port) if port else 0
-
+        ports = plan_ports(self.config)
+        cluster = self.cluster
         with cluster.lock:
-            self._servers["bootstrap"] = self._serve("bootstrap", next_port(), bootstrap_endpoints(cluster))
-            for index in range(config.group_managers):
-                server = self._serve("groupmanager", next_port(), {})
-                # Monitoring ports as the reference deployment hands them out: 6000, 6001, ...
-                monitoring = 6000 + index if port else min(server.port + 1000, 65535)
-                gm = cluster.add_group_manager(server.port, monitoring, 10000 + index)
+            self._servers["bootstrap"] = self._serve(
+                "bootstrap", ports.bootstrap, bootstrap_endpoints(cluster)
+            )
+            for index, port in enumerate(ports.group_managers):
+                server = self._serve("groupmanager", port, {})
+                gm = cluster.add_group_manager(
+                    server.port, ports.monitoring(index, server.port), 10000 + index
+                )
                 server.endpoints.update(group_manager_endpoints(cluster, gm.id))
                 self._servers[gm.id] = server
-            for index in range(config.local_controllers):
-                server = self._serve("localcontroller", next_port(), {})
+            for index, port in enumerate(ports.local_controllers):
+                server = self._serve("localcontroller", port, {})
                 lc = cluster.add_local_controller(server.port, 16509 + index)
                 server.endpoints.update(local_controller_endpoints(cluster, lc.id))
                 self._servers[lc.id] = server
-        admin_port = (
-            config.admin_port if config.admin_port is not None else (config.base_port + 99 if port else 0)
-        )
-        self._control = ControlServer(config.listen, admin_port, self, self.errors)
+        self._control = ControlServer(self.config.listen, ports.control, self, self.errors)
         for server in self._servers.values():
             server.start()
         self._control.start()
