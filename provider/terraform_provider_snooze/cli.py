@@ -8,12 +8,14 @@ terraform-provider-snooze install      install into Terraform's local plugin dir
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
-from . import __version__
+from . import PROVIDER_ADDRESS, __version__
 
-PROVIDER_ADDRESS = "registry.terraform.io/snoozesoftware/snooze"
+PROVIDER_TYPE = PROVIDER_ADDRESS.rsplit("/", 1)[-1]
+
 USAGE = __doc__ or ""
 
 
@@ -41,18 +43,47 @@ def main(argv: list[str] | None = None) -> int:
             handshake.NOT_A_PLUGIN_MESSAGE + "`terraform-provider-snooze --help` lists the options.\n"
         )
         return 1
-    return _serve(debug)
+    cold_reasons = []
+    if not debug and argv is None:  # a launch of this process, not a call from Python
+        from .runtime.launcher import launch
+
+        # Returns only if no resident server took this launch over.
+        cold_reasons.append(launch(PROVIDER_TYPE, __name__, __version__, os.path.dirname(__file__)))
+    code = _serve(debug, cold_reasons)
+    with contextlib.suppress(OSError):  # nobody may read stderr any more either
+        sys.stderr.flush()
+    # Worker threads are not joined: Terraform has said goodbye, nothing is left to finish.
+    os._exit(code)
 
 
-def _serve(debug: bool) -> int:
+def _serve(debug: bool, cold_reasons: list[str]) -> int:
+    if cold_reasons and os.environ.get("PLUGIN_CLIENT_CERT"):
+        from .runtime import certificate_fork
+
+        certificate_fork.start()  # made while grpc is imported
     # Imported here, not at the top: --version and --help stay instant.
     from .entrypoint import register_provider
     from .runtime.serve import serve
 
-    code = serve(register_provider, provider_address=PROVIDER_ADDRESS, debug=debug)
-    sys.stderr.flush()
-    # Worker threads are not joined: Terraform has said goodbye, nothing is left to finish.
-    os._exit(code)
+    return serve(
+        register_provider, provider_address=PROVIDER_ADDRESS, debug=debug, startup_notes=cold_reasons
+    )
+
+
+def preload() -> None:
+    """What a launch needs, imported once by the resident server (runtime/resident.py)."""
+    from grpc_health.v1 import health  # noqa: F401
+
+    from . import entrypoint
+    from .runtime import plugin_services, serve, tls  # noqa: F401
+
+    entrypoint.preload()
+    tls.preload()
+
+
+def run_launch() -> int:
+    """One launch, in a process the resident server forked for it."""
+    return _serve(False, [])
 
 
 if __name__ == "__main__":

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import grpc
 
-from .runtime.interfaces import Provider
-from .runtime.server import ProviderServer, register_provider_server
+from .runtime.lazy_service import LazyService
+
+if TYPE_CHECKING:
+    from .runtime.interfaces import Provider
+
+PROVIDER_SERVICE = "tfplugin6.Provider"
 
 
 def _build_provider() -> Provider:
-    # Imported at the first RPC, not at start-up: the handshake does not need it.
     from .provider import SnoozeProvider
 
     return SnoozeProvider()
 
 
-def register_provider(server: grpc.Server) -> ProviderServer:
+def _register_now(server: object) -> object:
+    from .runtime.server import register_provider_server
+
     return register_provider_server(server, _build_provider)
+
+
+def register_provider(server: grpc.Server) -> LazyService:
+    """The protocol's descriptors, its handlers and the provider load at the first RPC (or just
+    after the handshake, in the background): the handshake does not need them."""
+    service = LazyService(PROVIDER_SERVICE, _register_now)
+    server.add_generic_rpc_handlers((service,))
+    return service
+
+
+def preload() -> None:
+    """Imports what the first RPCs would (the resident server calls this once for all launches)."""
+    from .runtime import server  # noqa: F401
+
+    provider = _build_provider()
+    provider.resources()
+    provider.data_sources()
+    provider.functions()

@@ -67,7 +67,7 @@ def test_lifecycle_plan_apply_update_replace_destroy(tf: Terraform, store: Path)
     assert stored(store)[created["id"]]["fingerprint"] == created["fingerprint"]
     assert tf.detailed_plan().returncode == 0, "a plan right after apply must show no changes"
 
-    # An in-place update keeps the id known in the plan (use_state_for_unknown) and the
+    # An in-place update keeps the id known in the plan (UseStateForUnknown) and the
     # unchanged slot's serial, while a new slot's serial is unknown.
     tf.write(
         "main.tf", thing('name = "one"\nsize = 3\nslots = { a = { capacity = 1 }, b = { capacity = 5 } }')
@@ -192,6 +192,20 @@ def test_without_plugin_tls(terraform_factory: Callable[..., Terraform], store: 
     tf.write("main.tf", thing('name = "plain"'))
     tf.init()
     tf.apply().check()
+    assert tf.detailed_plan().returncode == 0
+    tf.destroy().check()
+
+
+def test_over_tcp_terraforms_own_certificate_is_admitted(
+    terraform_factory: Callable[..., Terraform], store: Path
+) -> None:
+    """Terraform's P-521 client certificate, which grpcio cannot check, passes the pinning front."""
+    tf = terraform_factory(TESTKIT_STORE=str(store), TESTKIT_TCP_ONLY="1")
+    tf.write("main.tf", thing('name = "over-tcp"'))
+    tf.init()
+    result = tf.apply(env={"TF_LOG": "DEBUG"})
+    result.check()
+    assert "network=tcp" in result.stderr
     assert tf.detailed_plan().returncode == 0
     tf.destroy().check()
 

@@ -36,6 +36,7 @@ from terraform_provider_snooze.runtime.interfaces import (
     ReadResponse,
     Resource,
 )
+from terraform_provider_snooze.runtime.planmodifiers import RequiresReplace, UseStateForUnknown
 from terraform_provider_snooze.runtime.schema import (
     Attribute,
     Block,
@@ -73,8 +74,8 @@ class Thing(Resource):
         block=Block(
             description="A thing kept in a JSON file.",
             attributes={
-                "id": Attribute(type=cty.STRING, computed=True, use_state_for_unknown=True),
-                "name": Attribute(type=cty.STRING, required=True, requires_replace=True),
+                "id": Attribute(type=cty.STRING, computed=True, plan_modifiers=(UseStateForUnknown(),)),
+                "name": Attribute(type=cty.STRING, required=True, plan_modifiers=(RequiresReplace(),)),
                 "size": Attribute(type=cty.NUMBER, optional=True, validators=(_positive,)),
                 "labels": Attribute(type=cty.Map(cty.STRING), optional=True),
                 "fingerprint": Attribute(type=cty.STRING, computed=True),
@@ -83,7 +84,9 @@ class Thing(Resource):
                     nested=NestedAttributes(
                         nesting=Nesting.MAP,
                         attributes={
-                            "capacity": Attribute(type=cty.NUMBER, required=True, requires_replace=True),
+                            "capacity": Attribute(
+                                type=cty.NUMBER, required=True, plan_modifiers=(RequiresReplace(),)
+                            ),
                             "serial": Attribute(type=cty.STRING, computed=True),
                         },
                     ),
@@ -181,7 +184,7 @@ class Testkit(Provider):
     schema = Schema(block=Block(attributes={"prefix": Attribute(type=cty.STRING, optional=True)}))
 
     def configure(self, request: ConfigureRequest) -> Any:
-        return request.config.get("prefix")
+        return dict(request.config)  # the settings, handed to the resources as they are
 
     def resources(self) -> list[Resource]:
         return [Thing()]
@@ -194,8 +197,12 @@ class Testkit(Provider):
 
 
 def main() -> int:
+    from terraform_provider_snooze.runtime import transport
     from terraform_provider_snooze.runtime.serve import serve
     from terraform_provider_snooze.runtime.server import register_provider_server
+
+    if os.environ.get("TESTKIT_TCP_ONLY"):  # as on a system without unix sockets
+        transport.unix_sockets_available = lambda: False
 
     return serve(
         lambda server: register_provider_server(server, Testkit),

@@ -14,6 +14,7 @@ from terraform_provider_snooze.local_controllers import LocalControllersDataSour
 from terraform_provider_snooze.provider import SnoozeProvider
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.docgen import Page, render_page
+from terraform_provider_snooze.runtime.planmodifiers import RequiresReplace
 from terraform_provider_snooze.runtime.schema import Attribute, Block, NestedBlock, Nesting, Schema
 from terraform_provider_snooze.virtual_cluster.schema import VIRTUAL_CLUSTER_SCHEMA
 
@@ -52,7 +53,9 @@ def test_render_page_marks_deprecation_sensitivity_and_replacement() -> None:
             deprecation_message="Use other_thing.",
             attributes={
                 "secret": Attribute(type=cty.STRING, optional=True, sensitive=True, description="Hidden."),
-                "size": Attribute(type=cty.NUMBER, required=True, requires_replace=True, description="Size."),
+                "size": Attribute(
+                    type=cty.NUMBER, required=True, plan_modifiers=(RequiresReplace(),), description="Size."
+                ),
                 "old": Attribute(type=cty.BOOL, computed=True, deprecation_message="Gone soon."),
             },
             blocks={

@@ -99,7 +99,10 @@ def test_configure_filters_every_logger_at_the_chosen_level(monkeypatch: pytest.
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("TF_LOG", "INFO")
     stream = io.StringIO()
-    assert hclog.configure("registry.terraform.io/snoozesoftware/snooze", stream) == logging.INFO
+    assert (
+        hclog.configure("registry.terraform.io/snoozesoftware/snooze", stream, ("terraform_provider_snooze",))
+        == logging.INFO
+    )
     log = hclog.get_logger("terraform_provider_snooze.test")
     log.debug("hidden")
     log.info("shown", extra={"attempt": 2})
@@ -117,3 +120,37 @@ def test_configure_writes_nothing_when_terraform_logs_nothing(monkeypatch: pytes
     hclog.configure("registry.terraform.io/snoozesoftware/snooze", stream)
     hclog.get_logger("terraform_provider_snooze").error("nobody reads this")
     assert stream.getvalue() == ""
+
+
+def http_request_through_httpx() -> None:
+    import httpx
+
+    with httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200))) as client:
+        client.get("http://snooze.invalid/groupmanagers")
+
+
+def configured_lines(monkeypatch: pytest.MonkeyPatch, tf_log: str) -> list[tuple[str, str]]:
+    for variable in ("TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_SNOOZE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("TF_LOG", tf_log)
+    stream = io.StringIO()
+    hclog.configure("registry.terraform.io/snoozesoftware/snooze", stream, ("terraform_provider_snooze",))
+    http_request_through_httpx()
+    hclog.get_logger("terraform_provider_snooze.virtual_cluster").info("Submitted 2 virtual machine(s)")
+    logging.getLogger("httpcore.connection").info("a library's progress")
+    logging.getLogger("httpx").warning("a library's warning")
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    return [(entry["@level"], entry["@message"]) for entry in entries]
+
+
+@pytest.mark.usefixtures("restored_root_logger")
+def test_library_chatter_such_as_httpx_requests_is_debug_not_info(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert configured_lines(monkeypatch, "INFO") == [
+        ("info", "Submitted 2 virtual machine(s)"),
+        ("warn", "a library's warning"),
+    ]
+    debug = configured_lines(monkeypatch, "DEBUG")
+    requests = [line for line in debug if line[1].startswith("HTTP Request: GET http://snooze.invalid")]
+    assert requests == [("debug", requests[0][1])], debug
+    assert ("debug", "a library's progress") in debug
+    assert ("info", "Submitted 2 virtual machine(s)") in debug

@@ -6,19 +6,20 @@ from decimal import Decimal
 
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty.path import AttributePath
-from terraform_provider_snooze.runtime.planning import plan_state, requires_replace_paths
+from terraform_provider_snooze.runtime.engine.planning import plan_change, plan_state
+from terraform_provider_snooze.runtime.planmodifiers import RequiresReplace, UseStateForUnknown
 from terraform_provider_snooze.runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
 
 ITEM = NestedAttributes(
     nesting=Nesting.MAP,
     attributes={
-        "size": Attribute(type=cty.NUMBER, required=True, requires_replace=True),
+        "size": Attribute(type=cty.NUMBER, required=True, plan_modifiers=(RequiresReplace(),)),
         "host": Attribute(type=cty.STRING, optional=True, computed=True),
         "serial": Attribute(type=cty.STRING, computed=True),
         "demand": Attribute(
             optional=True,
             computed=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(),),
             nested=NestedAttributes(attributes={"rx": Attribute(type=cty.NUMBER, required=True)}),
         ),
     },
@@ -26,7 +27,7 @@ ITEM = NestedAttributes(
 SCHEMA = Schema(
     block=Block(
         attributes={
-            "id": Attribute(type=cty.STRING, computed=True, use_state_for_unknown=True),
+            "id": Attribute(type=cty.STRING, computed=True, plan_modifiers=(UseStateForUnknown(),)),
             "stamp": Attribute(type=cty.STRING, computed=True),
             "items": Attribute(required=True, nested=ITEM),
         }
@@ -79,25 +80,22 @@ def test_create_marks_every_unconfigured_computed_value_unknown() -> None:
 
 def test_only_changed_elements_get_unknowns() -> None:
     items = {"a": item(1), "b": item(2, "h9"), "c": item(3)}
-    planned = plan_state(SCHEMA, PRIOR, proposed(items), config(items))
+    planned = plan_change(SCHEMA, PRIOR, proposed(items), config(items)).state
     assert planned is not None
     assert planned["items"]["a"] == PRIOR["items"]["a"]  # type: ignore[index]
     moved = planned["items"]["b"]
     assert moved["host"] == "h9" and moved["serial"] is cty.UNKNOWN
-    assert moved["demand"] == {"rx": Decimal(0)}, "use_state_for_unknown keeps the prior value"
+    assert moved["demand"] == {"rx": Decimal(0)}, "UseStateForUnknown keeps the prior value"
     assert planned["items"]["c"]["serial"] is cty.UNKNOWN
     assert planned["id"] == "c1" and planned["stamp"] is cty.UNKNOWN
 
 
 def test_requires_replace_names_the_element_and_attribute_that_changed() -> None:
     items = {"a": item(5), "b": item(2)}
-    planned = plan_state(SCHEMA, PRIOR, proposed(items), config(items))
-    paths = requires_replace_paths(SCHEMA, PRIOR, planned)
-    assert paths == [AttributePath.root("items").key("a").attr("size")]
+    change = plan_change(SCHEMA, PRIOR, proposed(items), config(items))
+    assert change.requires_replace == [AttributePath.root("items").key("a").attr("size")]
     added = {"a": item(1), "b": item(2), "z": item(9)}
-    assert (
-        requires_replace_paths(SCHEMA, PRIOR, plan_state(SCHEMA, PRIOR, proposed(added), config(added))) == []
-    )
+    assert plan_change(SCHEMA, PRIOR, proposed(added), config(added)).requires_replace == []
 
 
 def test_destroy_plans_null() -> None:

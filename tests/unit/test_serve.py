@@ -43,7 +43,11 @@ LOG_VARIABLES = ("TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_SNOOZE", "TF_LOG_
 
 def client_certificate_pem() -> str:
     """A certificate like the one go-plugin's host sends: ECDSA P-521, CN localhost."""
-    key = ec.generate_private_key(ec.SECP521R1())
+    return client_certificate_and_key()[0]
+
+
+def client_certificate_and_key(curve: ec.EllipticCurve | None = None) -> tuple[str, str]:
+    key = ec.generate_private_key(curve or ec.SECP521R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
@@ -57,7 +61,15 @@ def client_certificate_pem() -> str:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
         .sign(key, hashes.SHA512())
     )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+def shutdown(channel: grpc.Channel) -> None:
+    """What Terraform says at the end of every use of a provider."""
+    grpc_controller_pb2_grpc.GRPCControllerStub(channel).Shutdown(grpc_controller_pb2.Empty(), timeout=5)
 
 
 @dataclass
@@ -69,15 +81,21 @@ class Plugin:
     def fields(self) -> list[str]:
         return self.line.rstrip("\n").split("|")
 
-    def channel(self) -> grpc.Channel:
-        """Dialled as go-plugin does: pinning the advertised certificate, for the name localhost."""
+    def channel(self, client: tuple[str, str] | None = None) -> grpc.Channel:
+        """Dialled as go-plugin does: pinning the advertised certificate, for the name localhost;
+        presenting `client` (certificate and key) if given."""
         _, _, network, address, _, certificate = self.fields
         target = f"unix://{address}" if network == "unix" else address
         if not certificate:
             return grpc.insecure_channel(target)
         der = base64.b64decode(certificate + "=" * (-len(certificate) % 4))
         pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
-        credentials = grpc.ssl_channel_credentials(root_certificates=pem)
+        client_pem, client_key = client or (None, None)
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=pem,
+            private_key=client_key.encode() if client_key else None,
+            certificate_chain=client_pem.encode() if client_pem else None,
+        )
         return grpc.secure_channel(
             target, credentials, options=[("grpc.ssl_target_name_override", "localhost")]
         )
@@ -100,6 +118,7 @@ def terraform_environment(
 ) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if key not in LOG_VARIABLES}
     environment.update(COOKIE)
+    environment["TF_PLUGIN_RESIDENT"] = "0"  # cold starts here; test_resident.py covers warm ones
     environment["PLUGIN_PROTOCOL_VERSIONS"] = "5,6"
     environment["PLUGIN_UNIX_SOCKET_DIR"] = str(socket_dir)
     if tls:
@@ -204,6 +223,40 @@ def test_sigint_is_ignored_and_sigterm_stops(plugin: Plugin) -> None:
     assert not Path(plugin.fields[3]).parent.exists()
 
 
+@pytest.mark.parametrize("tf_log", ["", "DEBUG"], ids=["quiet", "logging-into-the-same-pipe"])
+def test_started_as_pipe_into_head_it_stops_when_head_exits(socket_dir: Path, tf_log: str) -> None:
+    """`terraform-provider-snooze 2>&1 | head -1`: once nobody reads its stdout (Terraform died,
+    or head exited after the first line), the provider stops by itself, cleanly."""
+    environment = terraform_environment(socket_dir, env={"TF_LOG": tf_log})
+    process = subprocess.Popen(
+        [str(PROVIDER)],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    head = subprocess.Popen(["head", "-1"], stdin=process.stdout, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # head is the only reader
+    line, _ = head.communicate(timeout=30)
+    if tf_log:  # head took a log line and left: the handshake line (likely) finds nobody to read it
+        assert json.loads(line)["@level"] == "debug"
+        assert process.wait(timeout=10) in (0, 1)
+    else:
+        assert line.startswith(b"1|6|unix|")
+        assert process.wait(timeout=10) == 0
+        assert not Path(line.decode().split("|")[3]).parent.exists(), "it removed its socket directory"
+
+
+def test_sigterm_stops_it_while_its_stdout_is_still_read(socket_dir: Path) -> None:
+    """The reader (like `| sleep`) stays: only SIGTERM can stop it, and does, at once."""
+    plugin = start(socket_dir)
+    time.sleep(0.3)
+    assert plugin.process.poll() is None, "its reader is alive: it keeps serving"
+    plugin.process.send_signal(signal.SIGTERM)
+    assert plugin.process.wait(timeout=5) == 0
+
+
 def test_without_the_magic_cookie_it_explains_and_exits_1() -> None:
     env = {k: v for k, v in os.environ.items() if k != "TF_PLUGIN_MAGIC_COOKIE"}
     result = subprocess.run([str(PROVIDER)], env=env, capture_output=True, text=True, timeout=30)
@@ -223,7 +276,7 @@ def test_without_the_magic_cookie_it_explains_and_exits_1() -> None:
 def test_serve_itself_refuses_without_the_cookie(socket_dir: Path) -> None:
     """Any provider built on the runtime, not only this console script."""
     env = {k: v for k, v in terraform_environment(socket_dir).items() if k != "TF_PLUGIN_MAGIC_COOKIE"}
-    script = "import sys; from terraform_provider_snooze.runtime.serve import serve; sys.exit(serve(lambda s: None))"
+    script = "import sys; from terraform_provider_snooze.runtime.serve import serve; sys.exit(serve(lambda s: None, provider_address='registry.terraform.io/test/none'))"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
     )
@@ -269,8 +322,13 @@ def test_logs_are_hclog_json_lines_at_the_level_terraform_asks(socket_dir: Path)
     plugin = start(socket_dir, env={"TF_LOG": "INFO", "TF_LOG_PROVIDER_SNOOZE": "DEBUG"})
     _, stderr = plugin.stop()
     entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    assert [entry["@message"] for entry in entries] == ["Serving", "Shutting down"]
-    serving = entries[0]
+    assert [entry["@message"] for entry in entries] == [
+        "Starting cold: the resident server is switched off (TF_PLUGIN_RESIDENT)",
+        "Serving",
+        "Shutting down",
+    ]
+    assert entries[0]["@level"] == "debug"
+    serving = entries[1]
     assert serving["@level"] == "debug" and serving["@module"] == "provider.terraform-provider-snooze"
     assert serving["network"] == "unix" and serving["tls"] is True
     timestamp = serving["@timestamp"]
@@ -288,25 +346,18 @@ def test_no_log_lines_below_the_level(socket_dir: Path, env: dict[str, str]) -> 
     assert not [line for line in stderr.splitlines() if line.startswith("{")]
 
 
-def test_tcp_fallback_stays_within_the_port_range(socket_dir: Path) -> None:
-    """A socket directory too deep for sun_path forces TCP, as a platform without unix sockets would."""
+def test_a_deep_plugin_unix_socket_dir_still_gets_a_unix_socket(socket_dir: Path) -> None:
+    """Too deep for sun_path, it once made the provider fall back to TCP, open to any local user."""
     deep = socket_dir / ("d" * 100)
     deep.mkdir()
-    low = 30000 + (os.getpid() % 100) * 100
-    ranged = {"PLUGIN_MIN_PORT": str(low), "PLUGIN_MAX_PORT": str(low + 99)}
-    first, second = start(deep, env=ranged), start(deep, env=ranged)
+    plugin = start(deep)
     try:
-        for plugin in (first, second):
-            _, _, network, address, _, certificate = plugin.fields
-            host, port = address.rsplit(":", 1)
-            assert (network, host) == ("tcp", "127.0.0.1") and low <= int(port) <= low + 99
-            assert len(certificate) > 50
-            with plugin.channel() as channel:
-                assert plugin.health(channel) == SERVING
-        assert first.fields[3] != second.fields[3], "two providers never share a port"
+        assert plugin.fields[2] == "unix", plugin.line
+        assert stat.S_IMODE(Path(plugin.fields[3]).parent.stat().st_mode) == 0o700
+        with plugin.channel() as channel:
+            assert plugin.health(channel) == SERVING
     finally:
-        first.stop()
-        second.stop()
+        plugin.stop()
 
 
 def read_reattach(process: subprocess.Popen[str]) -> dict[str, object]:

@@ -52,13 +52,37 @@ def test_unix_socket_is_owner_only_in_a_private_directory(
     assert not path.parent.exists()
 
 
-def test_a_socket_path_too_long_for_sun_path_is_refused_and_leaves_nothing(
+def test_a_socket_directory_too_deep_for_sun_path_gives_way_to_a_short_one(
     socket_dir: Path, servers: list[grpc.Server]
+) -> None:
+    """A deep PLUGIN_UNIX_SOCKET_DIR or TMPDIR would once make the provider fall back to TCP."""
+    deep = socket_dir / ("d" * 100)
+    deep.mkdir()
+    environ = {"PLUGIN_UNIX_SOCKET_DIR": str(deep)}
+    listener = transport.listen_unix(new_server(servers).add_insecure_port, environ, (str(socket_dir),))
+    try:
+        assert listener.network == "unix"
+        assert len(listener.address.encode()) <= transport.MAX_SOCKET_PATH
+        assert list(deep.iterdir()) == []
+        assert stat.S_IMODE(Path(listener.address).parent.stat().st_mode) == 0o700
+    finally:
+        listener.close()
+
+
+def test_socket_parent_prefers_plugin_unix_socket_dir(socket_dir: Path) -> None:
+    assert transport.socket_parent({"PLUGIN_UNIX_SOCKET_DIR": str(socket_dir)}) == str(socket_dir)
+
+
+def test_no_short_directory_at_all_is_an_error_and_leaves_nothing(
+    socket_dir: Path, servers: list[grpc.Server], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deep = socket_dir / ("d" * 100)
     deep.mkdir()
-    with pytest.raises(OSError, match="too long"):
-        transport.listen_unix(new_server(servers).add_insecure_port, {"PLUGIN_UNIX_SOCKET_DIR": str(deep)})
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    with pytest.raises(OSError, match="short enough"):
+        transport.listen_unix(
+            new_server(servers).add_insecure_port, {"PLUGIN_UNIX_SOCKET_DIR": str(deep)}, (str(deep),)
+        )
     assert list(deep.iterdir()) == []
 
 

@@ -11,7 +11,7 @@ import pytest
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty.path import AttributePath
 from terraform_provider_snooze.runtime.diagnostics import Diagnostics, Severity
-from terraform_provider_snooze.runtime.validation import validate_block
+from terraform_provider_snooze.runtime.engine.validation import validate_block
 from terraform_provider_snooze.virtual_cluster.config import check_virtual_machines
 from terraform_provider_snooze.virtual_cluster.limits import name_problem
 from terraform_provider_snooze.virtual_cluster.schema import VIRTUAL_CLUSTER_SCHEMA

@@ -119,9 +119,7 @@ def _nested_section(
 
 
 def _describe(attribute: Attribute) -> str:
-    text = attribute.description.strip()
-    if attribute.requires_replace:
-        text += " Changing this forces a replacement."
+    text = " ".join([attribute.description.strip(), *(m.description for m in attribute.plan_modifiers)])
     return _deprecated(attribute.deprecation_message, text)
 
 

@@ -7,7 +7,6 @@ reach stdout before it.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -58,6 +57,8 @@ def handshake_line(protocol_version: int, network: str, address: str, certificat
 
 def reattach_line(provider_address: str, protocol_version: int, network: str, address: str, pid: int) -> str:
     """The TF_REATTACH_PROVIDERS value that lets terraform attach to an already running provider."""
+    import json
+
     config = {
         provider_address: {
             "Protocol": "grpc",

@@ -12,6 +12,9 @@ TRACE and leave the filtering to Terraform, we fall back to the variables Terraf
 with, TF_LOG_PROVIDER and then TF_LOG, and write nothing when none is set: Terraform shows exactly
 the same lines, and we do not format lines it would drop. As in Terraform, `JSON` and words that
 are not a level mean TRACE, `OFF` means nothing.
+
+INFO is for the provider's own progress, one line per step a user cares about. Libraries log
+there too (httpx one line per HTTP request): their INFO records are filed at DEBUG.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "OFF",
     "TRACE",
     "HclogFormatter",
+    "LibraryInfoAtDebug",
     "configure",
     "get_logger",
     "level_from_environment",
@@ -105,15 +109,34 @@ def _hclog_level(levelno: int) -> str:
     return next((name for threshold, name in _HCLOG_NAMES if levelno >= threshold), "trace")
 
 
-def configure(provider_address: str, stream: TextIO | None = None) -> int:
+class LibraryInfoAtDebug(logging.Filter):
+    """Files INFO records of loggers outside `own_packages` at DEBUG, then applies `level`."""
+
+    def __init__(self, own_packages: tuple[str, ...], level: int) -> None:
+        super().__init__()
+        self.own_packages = own_packages
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if logging.DEBUG < record.levelno < logging.WARNING and not self._own(record.name):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return record.levelno >= self.level
+
+    def _own(self, logger_name: str) -> bool:
+        return any(logger_name == p or logger_name.startswith(p + ".") for p in self.own_packages)
+
+
+def configure(provider_address: str, stream: TextIO | None = None, own_packages: tuple[str, ...] = ()) -> int:
     """Sends every logger's records to stderr as hclog lines, at the level Terraform asked for.
 
-    Returns that level. Libraries (httpx, grpc) log through the same handler.
+    Returns that level. Libraries (httpx, grpc) log through the same handler, their INFO at
+    DEBUG: only loggers under `own_packages` (e.g. "terraform_provider_snooze") write INFO.
     """
     name = provider_type(provider_address)
     level = level_from_environment(name)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(HclogFormatter(f"provider.terraform-provider-{name}"))
+    handler.addFilter(LibraryInfoAtDebug(own_packages, level))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

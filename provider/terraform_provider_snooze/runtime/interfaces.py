@@ -4,6 +4,10 @@ Each operation takes a request and fills a response, as terraform-plugin-framewo
 operation that fails half-way can still record what it created (`response.state`) before it
 raises or adds an error diagnostic. Values are canonical cty values (see `runtime.cty`): dicts
 with every attribute present, `Decimal` numbers, `UNKNOWN` for values not yet known.
+
+A resource's or data source's operations (read, create, update, delete, import, modify_plan)
+run only once the provider is configured; the engine answers for them otherwise
+(engine/configuration.py), so they never see a provider without its data.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import cty
-from .cty.path import AttributePath
 from .diagnostics import Diagnostics
 from .schema import Schema
 
@@ -100,8 +103,10 @@ class PlanRequest:
 
 @dataclass
 class PlanResponse:
+    """The plan so far: computed values unknown where their object changes, plan modifiers
+    applied. Replacements come from the schema's plan modifiers only."""
+
     planned_state: dict[str, Any] | None
-    requires_replace: list[AttributePath]
     private: bytes
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
@@ -192,7 +197,10 @@ class Resource(ABC):
         """Cross-attribute checks; per-attribute validators run before this."""
 
     def modify_plan(self, request: PlanRequest, response: PlanResponse) -> None:  # noqa: B027
-        """Adjusts the plan the runtime computed (unknowns, replacements) before it is returned."""
+        """Adjusts the plan the runtime computed (unknowns, plan modifiers) before it is returned.
+
+        Not called while the provider is not configured (settings known only after apply): the
+        runtime's plan then stands. Replacements come from plan modifiers in the schema."""
 
     @abstractmethod
     def create(self, request: ApplyRequest, response: ApplyResponse) -> None: ...
@@ -271,7 +279,12 @@ class Provider(ABC):
 
     @abstractmethod
     def configure(self, request: ConfigureRequest) -> Any:
-        """Returns the data handed to every resource's configure() (e.g. an API client)."""
+        """Returns the data handed to every resource's configure() (e.g. an API client).
+
+        Called only with a wholly known configuration: settings known only after apply are
+        the runtime's concern. Returning None (with or without an error diagnostic) leaves the
+        provider unconfigured, and its resources and data sources refuse to run.
+        """
 
     @abstractmethod
     def resources(self) -> Sequence[Resource]: ...

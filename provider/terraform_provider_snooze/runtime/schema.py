@@ -7,15 +7,19 @@ Descriptions are markdown.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any
 
-from . import cty
+from . import cty, walk
 from .cty.path import AttributePath
 from .diagnostics import Diagnostics
+from .walk import Nesting
+
+if TYPE_CHECKING:
+    from .planmodifiers import PlanModifier
 
 __all__ = [
     "Attribute",
@@ -38,14 +42,6 @@ class SchemaError(ValueError):
     """A schema that Terraform would refuse to load."""
 
 
-class Nesting(enum.Enum):
-    SINGLE = 1
-    LIST = 2
-    SET = 3
-    MAP = 4
-    GROUP = 5  # blocks only: a single block that is never null
-
-
 def _check_name(name: str) -> None:
     if not _NAME.match(name):
         raise SchemaError(f"{name!r}: name may contain only lowercase letters, digits and underscores")
@@ -55,9 +51,8 @@ def _check_name(name: str) -> None:
 class Attribute:
     """One attribute: either of a cty `type`, or with `nested` attributes of its own.
 
-    `requires_replace`: a change to the value plans a replacement of the whole resource.
-    `use_state_for_unknown`: a computed value that never changes once known (an id) keeps its
-    prior value in plans instead of showing as "(known after apply)".
+    `validators` check its configured value at plan time; `plan_modifiers` adjust its planned
+    value, in order (planmodifiers.py: RequiresReplace, UseStateForUnknown, ...).
     """
 
     type: cty.CtyType | None = None
@@ -68,9 +63,8 @@ class Attribute:
     computed: bool = False
     sensitive: bool = False
     deprecation_message: str = ""
-    requires_replace: bool = False
-    use_state_for_unknown: bool = False
     validators: tuple[Validator, ...] = ()
+    plan_modifiers: tuple[PlanModifier, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.type is None) == (self.nested is None):
@@ -81,10 +75,8 @@ class Attribute:
             raise SchemaError("cannot set both Optional and Required")
         if self.required and self.computed:
             raise SchemaError("cannot set both Computed and Required")
-        if self.requires_replace and self.computed and not self.optional:
-            raise SchemaError("a computed-only attribute cannot require replacement")
-        if self.use_state_for_unknown and not self.computed:
-            raise SchemaError("use_state_for_unknown applies to computed attributes only")
+        for modifier in self.plan_modifiers:
+            modifier.check(self)
 
     @property
     def cty_type(self) -> cty.CtyType:
@@ -107,13 +99,18 @@ class NestedAttributes:
         for name in self.attributes:
             _check_name(name)
 
+    @cached_property
+    def block(self) -> Block:
+        """The objects' schema, as a block with these attributes, so one walk serves both."""
+        return Block(attributes=self.attributes)
+
     @property
     def object_type(self) -> cty.Object:
-        return cty.Object({name: attr.cty_type for name, attr in self.attributes.items()})
+        return self.block.cty_type
 
     @property
     def cty_type(self) -> cty.CtyType:
-        return _nest(self.object_type, self.nesting)
+        return walk.collection_type(self.nesting, self.object_type)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +132,15 @@ class Block:
         types.update({n: b.cty_type for n, b in self.blocks.items()})
         return cty.Object(types)
 
+    def nested(self) -> Iterator[tuple[str, Nesting, Block]]:
+        """Every member holding objects, nested attributes then nested blocks, with its nesting
+        and the block that describes its objects."""
+        for name, attribute in self.attributes.items():
+            if attribute.nested is not None:
+                yield name, attribute.nested.nesting, attribute.nested.block
+        for name, nested in self.blocks.items():
+            yield name, nested.nesting, nested.block
+
     def empty_value(self) -> dict[str, Any]:
         """The value of this block when nothing is set: null attributes, no nested blocks."""
         value: dict[str, Any] = dict.fromkeys(self.attributes)
@@ -152,17 +158,11 @@ class NestedBlock:
 
     @property
     def cty_type(self) -> cty.CtyType:
-        return _nest(self.block.cty_type, self.nesting)
+        return walk.collection_type(self.nesting, self.block.cty_type)
 
     def absent_value(self) -> Any:
         """How Terraform writes "no blocks": empty collections, never null (plan_valid.go)."""
-        if self.nesting in (Nesting.LIST, Nesting.SET):
-            return []
-        if self.nesting is Nesting.MAP:
-            return {}
-        if self.nesting is Nesting.GROUP:
-            return self.block.empty_value()
-        return None
+        return walk.absent(self.nesting, self.block.empty_value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,43 +192,24 @@ class Schema:
         yield from _walk_block(self.block, AttributePath())
 
 
-def _nest(element: cty.CtyType, nesting: Nesting) -> cty.CtyType:
-    if nesting is Nesting.LIST:
-        return cty.List(element)
-    if nesting is Nesting.SET:
-        return cty.Set(element)
-    if nesting is Nesting.MAP:
-        return cty.Map(element)
-    return element
-
-
 def _fill_blocks(value: dict[str, Any], block: Block) -> dict[str, Any]:
     for name in block.attributes:
         value.setdefault(name, None)
     for name, nested in block.blocks.items():
         current = value.get(name)
-        if current is None:
-            value[name] = nested.absent_value()
-        elif nested.nesting in (Nesting.SINGLE, Nesting.GROUP):
-            value[name] = _fill_blocks(dict(current), nested.block)
-        elif nested.nesting is Nesting.MAP:
-            value[name] = {k: _fill_blocks(dict(v), nested.block) for k, v in current.items()}
-        else:
-            value[name] = [_fill_blocks(dict(v), nested.block) for v in current]
+        filled = walk.rebuild(nested.nesting, current, partial(_fill_object, nested.block))
+        value[name] = nested.absent_value() if current is None else filled
     return value
+
+
+def _fill_object(block: Block, _: walk.Key, value: Mapping[str, Any]) -> dict[str, Any]:
+    return _fill_blocks(dict(value), block)
 
 
 def _walk_block(block: Block, path: AttributePath) -> Iterator[tuple[AttributePath, Attribute]]:
     for name, attribute in block.attributes.items():
         yield path.attr(name), attribute
         if attribute.nested is not None:
-            yield from _walk_nested(attribute.nested, path.attr(name))
+            yield from _walk_block(attribute.nested.block, path.attr(name))
     for name, nested in block.blocks.items():
         yield from _walk_block(nested.block, path.attr(name))
-
-
-def _walk_nested(nested: NestedAttributes, path: AttributePath) -> Iterator[tuple[AttributePath, Attribute]]:
-    for name, attribute in nested.attributes.items():
-        yield path.attr(name), attribute
-        if attribute.nested is not None:
-            yield from _walk_nested(attribute.nested, path.attr(name))

@@ -8,17 +8,22 @@ provider itself is built at its first RPC.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent import futures
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import grpc
 
 from . import handshake, hclog, transport
-from .plugin_services import add_plugin_services
+from .lazy_service import LazyService
+
+if TYPE_CHECKING:
+    from .tls import ServerCertificate
+    from .tls_front import TlsFront
 
 __all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve"]
 
@@ -38,51 +43,76 @@ SERVER_OPTIONS = [
 ]
 
 
+PLUGIN_SERVICE_NAMES = (
+    "plugin.GRPCController",
+    "plugin.GRPCStdio",
+    "plugin.GRPCBroker",
+    "grpc.health.v1.Health",
+)
+
+
 def serve(
     register: Callable[[grpc.Server], object],
     *,
-    provider_address: str = "registry.terraform.io/snoozesoftware/snooze",
+    provider_address: str,
     debug: bool = False,
+    startup_notes: Sequence[str] = (),
 ) -> int:
     """Serves until Terraform calls Shutdown (in debug mode: until Ctrl-C) or SIGTERM.
 
-    Returns the process exit code: 1 when not started by Terraform, else 0.
+    Returns the process exit code: 1 when not started by Terraform, else 0. `startup_notes` are
+    logged at DEBUG once logging is set up (e.g. why the launch started cold).
     """
     if not debug and not handshake.cookie_present():
         sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
         return 1
-    hclog.configure(provider_address)
+    # The provider's own package, whose INFO lines stay INFO: the one `register` comes from.
+    own_package = (getattr(register, "__module__", None) or "").partition(".")[0]
+    hclog.configure(provider_address, own_packages=(own_package,))
+    for note in startup_notes:
+        log.debug("Starting cold: %s", note)
     handshake_output = _claim_stdout()
     stopped = threading.Event()
     _install_signal_handlers(stopped, debug)
+    _stop_when_closed(os.dup(handshake_output.fileno()), stopped)
 
     protocol_version = handshake.negotiate_protocol_version()
     client_certificate = None if debug else os.environ.get("PLUGIN_CLIENT_CERT")
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="rpc"), options=SERVER_OPTIONS
     )
-    register(server)
+    registered = register(server)
     # A debugged provider outlives each terraform command that attaches to it.
-    add_plugin_services(server, stopped, on_shutdown=(lambda: None) if debug else stopped.set)
-    bind, certificate_field = _binder(server, tls=bool(client_certificate))
-    listener = _listen(bind)
+    plugin_services = _plugin_services(stopped, on_shutdown=(lambda: None) if debug else stopped.set)
+    server.add_generic_rpc_handlers((plugin_services,))
+    certificate = _server_certificate() if client_certificate else None
+    listener, front = _listen(server, certificate, client_certificate)
+    certificate_field = certificate.handshake_field if certificate else ""
     try:
         server.start()
+        if front:
+            front.start()
         if debug:
             reattach = handshake.reattach_line(
                 provider_address, protocol_version, listener.network, listener.address, os.getpid()
             )
-            handshake_output.write(handshake.debug_message(reattach))
+            announcement = handshake.debug_message(reattach)
         else:
-            handshake_output.write(
-                handshake.handshake_line(
-                    protocol_version, listener.network, listener.address, certificate_field
-                )
+            announcement = handshake.handshake_line(
+                protocol_version, listener.network, listener.address, certificate_field
             )
-        handshake_output.close()  # flushes; Terraform reads only the first line
+        code = _announce(handshake_output, announcement, stopped)
+        for service in (plugin_services, registered):  # loaded while Terraform connects
+            if isinstance(service, LazyService):
+                service.load_in_background()
         log.debug(
             "Serving",
-            extra={"network": listener.network, "address": listener.address, "tls": bool(client_certificate)},
+            extra={
+                "network": listener.network,
+                "address": listener.address,
+                "tls": bool(client_certificate),
+                "pid": os.getpid(),
+            },
         )
         stopped.wait()
         log.debug("Shutting down")
@@ -90,7 +120,32 @@ def serve(
         server.stop(grace=0.5).wait()
     finally:
         listener.close()
+        if front:
+            front.close()
+    return code
+
+
+def _announce(output: TextIO, announcement: str, stopped: threading.Event) -> int:
+    """Writes the handshake line; if nobody reads stdout any more, stops at once (exit code 1)."""
+    try:
+        output.write(announcement)
+        output.close()  # flushes; Terraform reads only the first line
+    except BrokenPipeError:
+        log.debug("Stdout closed before the handshake line: nobody started this provider, stopping")
+        stopped.set()
+        return 1
     return 0
+
+
+def _plugin_services(stopped: threading.Event, on_shutdown: Callable[[], None]) -> LazyService:
+    """go-plugin's side services, whose protobuf modules load after the handshake."""
+
+    def register(server: grpc.Server) -> None:
+        from .plugin_services import add_plugin_services
+
+        add_plugin_services(server, stopped, on_shutdown)
+
+    return LazyService(PLUGIN_SERVICE_NAMES, register)
 
 
 def _claim_stdout() -> TextIO:
@@ -106,26 +161,60 @@ def _claim_stdout() -> TextIO:
     return os.fdopen(handshake_fd, "w", encoding="utf-8")
 
 
-def _binder(server: grpc.Server, *, tls: bool) -> tuple[transport.BindFunction, str]:
-    """How to bind an address, and the certificate field of the handshake line."""
-    if not tls:
-        return (lambda address: int(server.add_insecure_port(address))), ""
+def _stop_when_closed(fd: int, stopped: threading.Event) -> None:
+    """Stops the provider once nobody reads its stdout: Terraform died, or `| head -1` exited.
+
+    A pipe whose readers are all gone polls POLLERR (a terminal that hangs up, POLLHUP); the
+    file descriptor is ours alone, kept open for this watch.
+    """
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(fd, select.POLLERR | select.POLLHUP)
+        while not poller.poll():
+            pass
+        log.debug("Stdout closed: nobody reads this provider any more, stopping")
+        stopped.set()
+
+    threading.Thread(target=watch, name="stdout-watch", daemon=True).start()
+
+
+def _server_certificate() -> ServerCertificate:
+    from . import certificate_fork
     from .tls import generate_server_certificate
 
-    certificate = generate_server_certificate()
+    return certificate_fork.take() or generate_server_certificate()
+
+
+def _binder(server: grpc.Server, certificate: ServerCertificate | None) -> transport.BindFunction:
+    if certificate is None:
+        return lambda address: int(server.add_insecure_port(address))
     credentials = grpc.ssl_server_credentials(
         [(certificate.private_key_pem, certificate.certificate_pem)], require_client_auth=False
     )
-    return (lambda address: int(server.add_secure_port(address, credentials))), certificate.handshake_field
+    return lambda address: int(server.add_secure_port(address, credentials))
 
 
-def _listen(bind: transport.BindFunction) -> transport.Listener:
+def _listen(
+    server: grpc.Server, certificate: ServerCertificate | None, client_certificate: str | None
+) -> tuple[transport.Listener, TlsFront | None]:
+    """A private unix socket; else TCP, where TLS goes through a front that pins Terraform's
+    certificate (tls_front.py: grpcio alone cannot check it)."""
     if transport.unix_sockets_available():
         try:
-            return transport.listen_unix(bind)
-        except OSError as error:  # e.g. a socket path beyond the 107-byte limit
+            return transport.listen_unix(_binder(server, certificate)), None
+        except OSError as error:
             log.warning("Cannot listen on a unix socket (%s); using TCP on 127.0.0.1", error)
-    return transport.listen_tcp(bind)
+    if certificate is None or not client_certificate:
+        return transport.listen_tcp(_binder(server, certificate)), None
+    from .tls_front import TlsFront
+
+    front = TlsFront(certificate, client_certificate)
+    listener = transport.listen_tcp(front.bind)
+    pairs, admitted = front.inner_credentials_arguments()
+    credentials = grpc.ssl_server_credentials(pairs, root_certificates=admitted, require_client_auth=True)
+    front.inner_port = int(server.add_secure_port("127.0.0.1:0", credentials))
+    return listener, front
 
 
 def _install_signal_handlers(stopped: threading.Event, debug: bool) -> None:

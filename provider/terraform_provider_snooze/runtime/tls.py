@@ -3,12 +3,14 @@
 Terraform (go-plugin) sends its client certificate in PLUGIN_CLIENT_CERT and pins the server
 certificate we advertise in the handshake line, verifying it for the name "localhost".
 
-We do not verify the client certificate: go-plugin's is ECDSA P-521, and grpcio's BoringSSL
-does not offer the ecdsa_secp521r1_sha512 signature scheme, so Terraform could never present it
-and every connection would fail. What keeps other processes out instead is the transport: the
-unix socket lives in a directory only our user can enter (0700) and is itself 0600, so only
-processes of the user who runs Terraform can connect, the same trust boundary as the state and
-credentials that user already holds. TLS still authenticates us to Terraform and encrypts.
+grpcio does not verify the client certificate: go-plugin's is ECDSA P-521, and grpcio's
+BoringSSL does not offer the ecdsa_secp521r1_sha512 signature scheme, so Terraform never presents
+it to grpcio and requiring it would fail every connection. On a unix socket, what keeps other
+processes out is the transport: the socket lives in a directory only our user can enter (0700)
+and is itself 0600, so only processes of the user who runs Terraform can connect, the same trust
+boundary as the state and credentials that user already holds. On TCP, a front in tls_front.py
+verifies Terraform's certificate with OpenSSL and admits no other. TLS also authenticates us to
+Terraform and encrypts.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import base64
 import datetime
 from dataclasses import dataclass
 
-__all__ = ["ServerCertificate", "generate_server_certificate"]
+__all__ = ["ServerCertificate", "generate_server_certificate", "preload"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,15 @@ class ServerCertificate:
     def handshake_field(self) -> str:
         """The DER in standard base64 without padding, as go-plugin writes and reads it."""
         return base64.b64encode(self.certificate_der).decode().rstrip("=")
+
+
+def preload() -> None:
+    """Imports what generating a certificate takes (the resident server does it once for all)."""
+    import ipaddress  # noqa: F401
+
+    from cryptography import x509  # noqa: F401
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
 
 
 def generate_server_certificate() -> ServerCertificate:

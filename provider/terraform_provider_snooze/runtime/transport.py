@@ -1,8 +1,10 @@
 """Where the plugin listens: a unix socket in a private directory, else TCP on loopback.
 
-The socket directory is created 0700 (PLUGIN_UNIX_SOCKET_DIR chooses its parent) and the socket
-is 0600, so only the user running Terraform can connect. Where unix sockets are unavailable we
-listen on 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT, as go-plugin does.
+The socket directory is created 0700 and the socket is 0600, so only the user running Terraform
+can connect. Its parent is PLUGIN_UNIX_SOCKET_DIR when set, else the temporary directory; when
+that path would not fit in a socket address (sun_path, 108 bytes), the next shorter candidate
+(/tmp) is used, so unix sockets are used wherever the OS has them. Where it has none we listen
+on 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT, as go-plugin does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Listener", "listen_tcp", "listen_unix", "unix_sockets_available"]
+__all__ = ["Listener", "listen_tcp", "listen_unix", "socket_parent", "unix_sockets_available"]
 
 BindFunction = Callable[[str], int]
 """grpc's add_(in)secure_port for an address: returns the bound port, 0 (or raises) on failure."""
@@ -35,14 +37,29 @@ def unix_sockets_available() -> bool:
     return hasattr(socket, "AF_UNIX")
 
 
-def listen_unix(bind: BindFunction, environ: Mapping[str, str] | None = None) -> Listener:
+# sun_path is 108 bytes with its terminating NUL (104 on macOS and the BSDs).
+MAX_SOCKET_PATH = 103
+SOCKET_DIRECTORY_PREFIX = "terraform-provider-"
+# mkdtemp's random part and the socket's name.
+_SUFFIX_LENGTH = len(SOCKET_DIRECTORY_PREFIX) + 8 + len("/plugin.sock") + 1
+
+
+def socket_parent(environ: Mapping[str, str], candidates: tuple[str, ...] = ("/tmp",)) -> str:
+    """The first of PLUGIN_UNIX_SOCKET_DIR, the temporary directory and `candidates` where the
+    socket's path fits in a socket address."""
+    preferred = [environ.get("PLUGIN_UNIX_SOCKET_DIR") or "", tempfile.gettempdir(), *candidates]
+    for parent in map(os.path.abspath, filter(None, preferred)):
+        if len(os.fsencode(parent)) + _SUFFIX_LENGTH <= MAX_SOCKET_PATH and os.path.isdir(parent):
+            return parent
+    raise OSError(f"no directory short enough for a unix socket among {preferred}")
+
+
+def listen_unix(
+    bind: BindFunction, environ: Mapping[str, str] | None = None, candidates: tuple[str, ...] = ("/tmp",)
+) -> Listener:
     env = os.environ if environ is None else environ
-    parent = env.get("PLUGIN_UNIX_SOCKET_DIR") or None
-    directory = tempfile.mkdtemp(prefix="terraform-provider-", dir=parent)  # mode 0700
+    directory = tempfile.mkdtemp(prefix=SOCKET_DIRECTORY_PREFIX, dir=socket_parent(env, candidates))  # 0700
     path = os.path.join(directory, "plugin.sock")
-    if len(path.encode()) > 107:  # sun_path is 108 bytes with its terminating NUL
-        shutil.rmtree(directory, ignore_errors=True)
-        raise OSError(f"unix socket path too long ({len(path)} bytes): {path}")
     previous = os.umask(0o177)  # the socket is created 0600, never briefly wider
     try:
         bound = _bind(bind, f"unix:{path}")

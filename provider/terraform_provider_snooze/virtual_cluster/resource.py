@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..libvirt_template import TemplateError, parse_template
 from ..runtime import cty
 from ..runtime.diagnostics import DiagnosticError, Diagnostics
 from ..runtime.durations import timeout_seconds
@@ -79,7 +78,6 @@ class VirtualClusterResource(Resource):
             return
         prior_vms = (request.prior_state or {}).get("virtual_machines") or {}
         self._check_placements(planned["virtual_machines"], prior_vms, response.diagnostics)
-        self._adopt_imported_templates(planned["virtual_machines"], prior_vms, response)
 
     def _check_placements(
         self, planned_vms: dict[str, Any], prior_vms: dict[str, Any], diagnostics: Diagnostics
@@ -104,26 +102,6 @@ class VirtualClusterResource(Resource):
                     f"it has ({len(known)} now).",
                     VMS.key(name).attr("local_controller_id"),
                 )
-
-    def _adopt_imported_templates(
-        self, planned_vms: dict[str, Any], prior_vms: dict[str, Any], response: PlanResponse
-    ) -> None:
-        """An imported VM has no template in state (Snooze cannot give it back); a configured
-        template describing the very VM that runs is recorded in place, not a replacement."""
-        for name, vm in planned_vms.items():
-            prior = prior_vms.get(name)
-            if not isinstance(vm, dict) or not prior or prior.get("libvirt_template") is not None:
-                continue
-            template = vm.get("libvirt_template")
-            if not isinstance(template, str):
-                continue
-            try:
-                domain = parse_template(template)
-            except TemplateError:
-                continue
-            if domain.vcpus == prior.get("vcpus") and domain.memory_kib == prior.get("memory"):
-                path = VMS.key(name).attr("libvirt_template")
-                response.requires_replace = [p for p in response.requires_replace if p != path]
 
     # -- create --------------------------------------------------------------------------------------
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from ..libvirt_template import TemplateError, parse_template
 from ..runtime import cty
 from ..runtime.durations import DurationRange, timeouts_block
+from ..runtime.planmodifiers import (
+    PlanModifierRequest,
+    RequiresReplace,
+    RequiresReplaceIf,
+    UseStateForUnknown,
+)
 from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
 from .limits import MEMORY_KIB, NAME_MAX_LENGTH, NETWORK, VCPUS
 
@@ -36,6 +43,20 @@ NETWORK_DEMAND = NestedAttributes(
     },
 )
 
+
+def _template_changes_the_vm(request: PlanModifierRequest) -> bool:
+    """An imported VM has no template in state (Snooze cannot give it back): a configured
+    template describing the very VM that runs is recorded in place, not a replacement."""
+    prior_vm = request.prior_object or {}
+    if request.prior is not None or not isinstance(request.planned, str):
+        return True
+    try:
+        domain = parse_template(request.planned)
+    except TemplateError:
+        return True
+    return not (domain.vcpus == prior_vm.get("vcpus") and domain.memory_kib == prior_vm.get("memory"))
+
+
 _COMPUTED_NOTE = "Set by Snooze."
 
 VIRTUAL_MACHINE = NestedAttributes(
@@ -44,7 +65,13 @@ VIRTUAL_MACHINE = NestedAttributes(
         "libvirt_template": Attribute(
             type=cty.STRING,
             optional=True,
-            requires_replace=True,
+            plan_modifiers=(
+                RequiresReplaceIf(
+                    _template_changes_the_vm,
+                    "Changing this forces a replacement, except when it is first set on an imported VM "
+                    "whose `<vcpu>` and `<memory>` it matches: it is then recorded in place.",
+                ),
+            ),
             description="Template mode: a libvirt domain XML document. Its `<name>` must equal the map "
             "key; Snooze reads `<vcpu>` and `<memory>` (as KiB) from it. Conflicts with `vcpus`, "
             "`memory` and `image_id`.",
@@ -53,8 +80,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             type=cty.NUMBER,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Parameter mode: number of virtual CPUs (default 1). In template mode, the "
             "template's `<vcpu>`, as Snooze reports it. " + VCPUS.documentation,
             validators=(VCPUS.validate,),
@@ -63,8 +89,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             type=cty.NUMBER,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Parameter mode: memory in KiB (default 131072, i.e. 128 MiB; 4 GiB is "
             "4194304). In template mode, the template's `<memory>`, as Snooze reports it. "
             + MEMORY_KIB.documentation,
@@ -74,8 +99,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             type=cty.STRING,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Parameter mode (required there): the disk image to boot, by its id in "
             "Snooze's image repository (e.g. `debian.qcow2`). In template mode, the image Snooze "
             "derived from the template's first disk.",
@@ -84,8 +108,7 @@ VIRTUAL_MACHINE = NestedAttributes(
             nested=NETWORK_DEMAND,
             optional=True,
             computed=True,
-            requires_replace=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
             description="Network capacity to reserve for the VM. Default: none (0 and 0).",
         ),
         "local_controller_id": Attribute(
@@ -108,7 +131,7 @@ VIRTUAL_MACHINE = NestedAttributes(
         "ip_address": Attribute(
             type=cty.STRING,
             computed=True,
-            use_state_for_unknown=True,
+            plan_modifiers=(UseStateForUnknown(),),
             description="The IP address Snooze assigned from its virtual machine subnet.",
         ),
         "local_controller_address": Attribute(
@@ -140,7 +163,7 @@ VIRTUAL_CLUSTER_SCHEMA = Schema(
             "id": Attribute(
                 type=cty.STRING,
                 computed=True,
-                use_state_for_unknown=True,
+                plan_modifiers=(UseStateForUnknown(),),
                 description="The task id Snooze gave the first submission; stable across updates.",
             ),
             "virtual_machines": Attribute(

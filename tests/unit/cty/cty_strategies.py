@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -88,29 +89,59 @@ def assert_canonical(value: Any, ty: cty.CtyType) -> None:
     """Fail unless `value` has exactly the Python shape the canonical form promises for `ty`."""
     if value is None or value is cty.UNKNOWN:
         return
-    if ty == cty.DYNAMIC:
-        assert isinstance(value, cty.Dynamic) and value.type != cty.DYNAMIC, value
-        assert_canonical(value.value, value.type)
-    elif ty == cty.STRING:
-        assert isinstance(value, str) and cty.values.nfc(value) == value, value
-    elif ty == cty.NUMBER:
-        assert isinstance(value, Decimal) and value.is_finite(), value
-    elif ty == cty.BOOL:
-        assert isinstance(value, bool), value
-    elif isinstance(ty, cty.List | cty.Set):
-        assert isinstance(value, list), value
-        for element in value:
-            assert_canonical(element, ty.element)
-    elif isinstance(ty, cty.Tuple):
-        assert isinstance(value, list) and len(value) == len(ty.elements), value
-        for element, element_type in zip(value, ty.elements, strict=True):
-            assert_canonical(element, element_type)
-    elif isinstance(ty, cty.Map):
-        assert isinstance(value, dict) and all(isinstance(k, str) for k in value), value
-        for element in value.values():
-            assert_canonical(element, ty.element)
+    if isinstance(ty, cty.Primitive):
+        _CANONICAL_PRIMITIVES[ty.name](value)
     else:
-        assert isinstance(ty, cty.Object)
-        assert isinstance(value, dict) and set(value) == set(ty.attributes), value
-        for name, attribute_type in ty.attributes.items():
-            assert_canonical(value[name], attribute_type)
+        _CANONICAL_COMPOSITES[type(ty)](value, ty)
+
+
+def _canonical_dynamic(value: Any) -> None:
+    assert isinstance(value, cty.Dynamic) and value.type != cty.DYNAMIC, value
+    assert_canonical(value.value, value.type)
+
+
+def _canonical_elements(value: Any, ty: Any) -> None:
+    assert isinstance(value, list), value
+    types = ty.elements if isinstance(ty, cty.Tuple) else [ty.element] * len(value)
+    assert len(value) == len(types), value
+    for element, element_type in zip(value, types, strict=True):
+        assert_canonical(element, element_type)
+
+
+def _canonical_map(value: Any, ty: cty.Map) -> None:
+    assert isinstance(value, dict) and all(isinstance(k, str) for k in value), value
+    for element in value.values():
+        assert_canonical(element, ty.element)
+
+
+def _canonical_object(value: Any, ty: cty.Object) -> None:
+    assert isinstance(value, dict) and set(value) == set(ty.attributes), value
+    for name, attribute_type in ty.attributes.items():
+        assert_canonical(value[name], attribute_type)
+
+
+def _is_nfc(value: Any) -> None:
+    assert isinstance(value, str) and cty.values.nfc(value) == value, value
+
+
+def _is_finite_decimal(value: Any) -> None:
+    assert isinstance(value, Decimal) and value.is_finite(), value
+
+
+def _is_bool(value: Any) -> None:
+    assert isinstance(value, bool), value
+
+
+_CANONICAL_PRIMITIVES: dict[str, Callable[[Any], None]] = {
+    "dynamic": _canonical_dynamic,
+    "string": _is_nfc,
+    "number": _is_finite_decimal,
+    "bool": _is_bool,
+}
+_CANONICAL_COMPOSITES: dict[type[cty.CtyType], Callable[[Any, Any], None]] = {
+    cty.List: _canonical_elements,
+    cty.Set: _canonical_elements,
+    cty.Tuple: _canonical_elements,
+    cty.Map: _canonical_map,
+    cty.Object: _canonical_object,
+}

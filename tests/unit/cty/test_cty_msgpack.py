@@ -8,11 +8,12 @@ from typing import Any
 
 import msgpack
 import pytest
-from cty_strategies import assert_canonical, typed_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty import msgpack_codec
+
+from .cty_strategies import assert_canonical, typed_values
 
 OBJ = cty.Object({"name": cty.STRING, "size": cty.NUMBER, "tags": cty.Map(cty.STRING)})
 

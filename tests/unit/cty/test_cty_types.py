@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from cty_strategies import types
 from hypothesis import given, settings
 from terraform_provider_snooze.runtime import cty
+
+from .cty_strategies import types
 
 
 @settings(max_examples=150, deadline=None)

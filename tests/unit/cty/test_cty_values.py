@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cty_strategies import assert_canonical, raw_values, typed_values, types
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from terraform_provider_snooze.runtime import cty
+
+from .cty_strategies import assert_canonical, raw_values, typed_values, types
 
 OBJ = cty.Object({"name": cty.STRING, "size": cty.NUMBER, "tags": cty.Map(cty.STRING)})
 

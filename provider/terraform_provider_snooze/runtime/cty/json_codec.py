@@ -1,13 +1,19 @@
-"""cty values as JSON: the form of stored state that UpgradeResourceState and MoveResourceState
-receive. Like go-cty's cty/json (marshal.go, unmarshal.go): exact numbers, objects lenient on
-input (a missing attribute is null), a value in a dynamic slot as {"value": ..., "type": ...};
-unknowns cannot be written.
+"""cty values from JSON: stored state, as UpgradeResourceState and MoveResourceState receive it.
+
+Read as go-cty's cty/json reads it (unmarshal.go): exact numbers, a JSON number's text where a
+string is expected, objects lenient (a missing attribute is null), a value in a dynamic slot as
+{"value": ..., "type": ...}. State stored by an older schema may hold attributes the schema has
+since dropped: `ignore_undefined_attributes` skips them at every depth, as terraform-plugin-go's
+ValueFromJSONWithOpts does for the framework's state upgrades. The provider never writes JSON:
+every value it sends is msgpack.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .path import AttributePath
@@ -20,105 +26,14 @@ from .types import (
     List,
     Map,
     Object,
+    Primitive,
     Set,
     Tuple,
     type_from_json,
-    type_to_json_bytes,
 )
-from .values import (
-    UNKNOWN,
-    CtyDecodeError,
-    CtyValueError,
-    Dynamic,
-    nfc,
-    number_text,
-    to_number,
-    unique_elements,
-)
+from .values import CtyDecodeError, CtyValueError, Dynamic, nfc, number_text, to_number, unique_elements
 
-__all__ = ["CtyDecodeError", "decode", "encode"]
-
-
-def encode(value: Any, ty: CtyType) -> bytes:
-    """Compact JSON as go-cty's json.Marshal writes it; raises CtyValueError on unknowns."""
-    parts: list[str] = []
-    _write(value, ty, AttributePath(), parts)
-    try:
-        return "".join(parts).encode()
-    except UnicodeEncodeError as error:
-        raise CtyValueError(AttributePath(), f"a string is not valid Unicode: {error}") from None
-
-
-def _string(text: str) -> str:
-    return json.dumps(nfc(text), ensure_ascii=False)
-
-
-def _write(value: Any, ty: CtyType, path: AttributePath, out: list[str]) -> None:
-    if ty == DYNAMIC and isinstance(value, Dynamic) and value.type != DYNAMIC:
-        # marshal.go marshalDynamic: value first, then its type.
-        out.append('{"value":')
-        _write(value.value, value.type, path, out)
-        out.append(',"type":' + type_to_json_bytes(value.type).decode() + "}")
-        return
-    if isinstance(value, Dynamic):
-        value = value.value if ty == DYNAMIC else _wrong(value, ty, path)
-    if value is None:
-        out.append("null")
-    elif value is UNKNOWN:
-        raise CtyValueError(path, "value is not known; JSON cannot represent unknown values")
-    elif ty == STRING:
-        out.append(_string(value) if isinstance(value, str) else _wrong(value, ty, path))
-    elif ty == NUMBER:
-        out.append(number_text(to_number(value, path)))  # exact: never through a float
-    elif ty == BOOL:
-        out.append(("true" if value else "false") if isinstance(value, bool) else _wrong(value, ty, path))
-    elif ty == DYNAMIC:
-        raise CtyValueError(path, "a value of the dynamic type must be a Dynamic(type, value)")
-    elif isinstance(ty, List | Set | Tuple):
-        types = _element_types(value, ty, path)
-        out.append("[")
-        for i, (element, element_type) in enumerate(zip(value, types, strict=True)):
-            if i:
-                out.append(",")
-            _write(element, element_type, path.index(i), out)
-        out.append("]")
-    elif isinstance(ty, Map | Object):
-        out.append("{")
-        for i, (key, element, element_type) in enumerate(_members(value, ty, path)):
-            # Map keys are strings of the value, normalised; attribute names belong to the type.
-            name = _string(key) if isinstance(ty, Map) else json.dumps(key, ensure_ascii=False)
-            out.append(("," if i else "") + name + ":")
-            _write(element, element_type, path.key(key) if isinstance(ty, Map) else path.attr(key), out)
-        out.append("}")
-    else:
-        raise TypeError(f"not a cty type: {ty!r}")
-
-
-def _element_types(value: Any, ty: List | Set | Tuple, path: AttributePath) -> list[CtyType]:
-    if isinstance(ty, Tuple):
-        if not isinstance(value, list | tuple) or len(value) != len(ty.elements):
-            raise CtyValueError(path, f"a tuple of length {len(ty.elements)} is required")
-        return list(ty.elements)
-    if not isinstance(value, list | tuple | set | frozenset):
-        _wrong(value, ty, path)
-    return [ty.element] * len(value)
-
-
-def _members(value: Any, ty: Map | Object, path: AttributePath) -> list[tuple[str, Any, CtyType]]:
-    if not isinstance(value, Mapping):
-        _wrong(value, ty, path)
-    if isinstance(ty, Map):
-        if not all(isinstance(k, str) for k in value):
-            raise CtyValueError(path, "map keys must be strings")
-        return [(k, v, ty.element) for k, v in sorted(value.items())]
-    for name in value:
-        if name not in ty.attributes:
-            raise CtyValueError(path, f"unsupported attribute {name!r}")
-    return [(n, value.get(n), t) for n, t in ty.attributes.items()]
-
-
-def _wrong(value: Any, ty: CtyType, path: AttributePath) -> Any:
-    raise CtyValueError(path, f"a value of type {ty} is required, not {type(value).__name__}")
+__all__ = ["CtyDecodeError", "decode", "read"]
 
 
 class _NumberText(str):
@@ -131,87 +46,130 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def decode(data: bytes, ty: CtyType) -> Any:
-    """The canonical value that JSON `data` encodes as type `ty`, read as go-cty reads it."""
+def decode(data: bytes, ty: CtyType, *, ignore_undefined_attributes: bool = False) -> Any:
+    """The canonical value that JSON `data` encodes as type `ty`."""
     try:
         raw = json.loads(data, parse_float=_NumberText, parse_int=_NumberText, parse_constant=_no_constant)
     except ValueError as error:  # includes JSONDecodeError and UnicodeDecodeError
         raise CtyDecodeError(AttributePath(), f"invalid JSON: {error}") from None
-    return _read(raw, ty, AttributePath())
+    return read(raw, ty, ignore_undefined_attributes=ignore_undefined_attributes)
 
 
-def _read(raw: Any, ty: CtyType, path: AttributePath) -> Any:
-    if raw is None:
-        return None
-    if ty == DYNAMIC:
-        return _read_dynamic(raw, path)
-    if ty == STRING:
-        # unmarshal.go: a JSON number gives its text as written, a bool "true" or "false".
-        if isinstance(raw, str):
-            return nfc(str(raw))
-        if isinstance(raw, bool):
-            return "true" if raw else "false"
-        raise CtyDecodeError(path, "string is required")
-    if ty == NUMBER:
-        # A number, or a string holding one (convert.Convert from string).
-        if not isinstance(raw, str):
-            raise CtyDecodeError(path, "number is required")
-        try:
-            return to_number(str(raw), path)
-        except CtyValueError:
-            raise CtyDecodeError(path, "a number is required") from None
-    if ty == BOOL:
-        if isinstance(raw, bool):
-            return raw
-        # convert.Convert from string accepts exactly these; a JSON number is not a bool.
-        if type(raw) is str and raw in _BOOL_TEXT:
-            return _BOOL_TEXT[raw]
-        raise CtyDecodeError(path, "bool is required" if type(raw) is not str else "a bool is required")
-    if isinstance(ty, List | Set):
-        if not isinstance(raw, list):
-            raise CtyDecodeError(path, f"need JSON array for {'list' if isinstance(ty, List) else 'set'}")
-        elements = [_read(v, ty.element, path.index(i)) for i, v in enumerate(raw)]
-        return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
-    if isinstance(ty, Tuple):
-        if not isinstance(raw, list):
-            raise CtyDecodeError(path, "need JSON array for tuple")
-        if len(raw) != len(ty.elements):
-            few = len(raw) < len(ty.elements)
-            raise CtyDecodeError(
-                path, f"{'not enough' if few else 'too many'} tuple elements (need {len(ty.elements)})"
-            )
-        return [_read(v, t, path.index(i)) for i, (v, t) in enumerate(zip(raw, ty.elements, strict=True))]
-    if isinstance(ty, Map):
-        if not isinstance(raw, dict):
-            raise CtyDecodeError(path, "need JSON object for map")
-        return {nfc(k): _read(v, ty.element, path.key(k)) for k, v in raw.items()}
-    if isinstance(ty, Object):
-        if not isinstance(raw, dict):
-            raise CtyDecodeError(path, "need JSON object for object")
-        for key in raw:
-            if key not in ty.attributes:
-                raise CtyDecodeError(path, f"unsupported attribute {key!r}")
-        # Lenient, unlike msgpack: an attribute left out of stored state is null.
-        return {n: _read(raw.get(n), t, path.attr(n)) for n, t in ty.attributes.items()}
-    raise TypeError(f"not a cty type: {ty!r}")
+def read(raw: Any, ty: CtyType, *, ignore_undefined_attributes: bool = False) -> Any:
+    """Like `decode`, from JSON already parsed: numbers may also be int, float or Decimal."""
+    return _Reader(ignore_undefined_attributes).read(raw, ty, AttributePath())
+
+
+@dataclass(frozen=True)
+class _Reader:
+    ignore_undefined_attributes: bool
+
+    def read(self, raw: Any, ty: CtyType, path: AttributePath) -> Any:
+        if raw is None:
+            return None
+        if isinstance(ty, Primitive):
+            return _PRIMITIVE_READERS[ty.name](self, raw, path)
+        return _COMPOSITE_READERS[type(ty)](self, raw, ty, path)
+
+
+def _is_number(raw: Any) -> bool:
+    return isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
+
+
+def _string(reader: _Reader, raw: Any, path: AttributePath) -> str:
+    # unmarshal.go: a JSON number gives its text as written, a bool "true" or "false".
+    if isinstance(raw, str):
+        return nfc(str(raw))
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if _is_number(raw):
+        return number_text(to_number(raw, path))
+    raise CtyDecodeError(path, "string is required")
+
+
+def _number(reader: _Reader, raw: Any, path: AttributePath) -> Decimal:
+    # A number, or a string holding one (convert.Convert from string).
+    if not isinstance(raw, str) and not _is_number(raw):
+        raise CtyDecodeError(path, "number is required")
+    try:
+        return to_number(str(raw) if isinstance(raw, str) else raw, path)
+    except CtyValueError:
+        raise CtyDecodeError(path, "a number is required") from None
 
 
 _BOOL_TEXT = {"true": True, "1": True, "false": False, "0": False}
 
 
-def _read_dynamic(raw: Any, path: AttributePath) -> Any:
+def _bool(reader: _Reader, raw: Any, path: AttributePath) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    # convert.Convert from string accepts exactly these; a JSON number is not a bool.
+    if type(raw) is str and raw in _BOOL_TEXT:
+        return _BOOL_TEXT[raw]
+    raise CtyDecodeError(path, "a bool is required" if type(raw) is str else "bool is required")
+
+
+def _dynamic(reader: _Reader, raw: Any, path: AttributePath) -> Any:
     if not isinstance(raw, dict):
         raise CtyDecodeError(path, "need JSON object for dynamically-typed value")
     for key in raw:
         if key not in ("type", "value"):
             raise CtyDecodeError(path, f"invalid key {key!r} in dynamically-typed value")
-    if "type" not in raw:
-        raise CtyDecodeError(path, "missing type in dynamically-typed value")
-    if "value" not in raw:
-        raise CtyDecodeError(path, "missing value in dynamically-typed value")
+    for key in ("type", "value"):
+        if key not in raw:
+            raise CtyDecodeError(path, f"missing {key} in dynamically-typed value")
     try:
         actual = type_from_json(raw["type"])
     except ValueError as error:
         raise CtyDecodeError(path, str(error)) from None
-    value = _read(raw["value"], actual, path)
+    value = reader.read(raw["value"], actual, path)
     return value if actual == DYNAMIC else Dynamic(actual, value)
+
+
+def _sequence(reader: _Reader, raw: Any, ty: List | Set, path: AttributePath) -> list[Any]:
+    if not isinstance(raw, list):
+        raise CtyDecodeError(path, f"need JSON array for {'list' if isinstance(ty, List) else 'set'}")
+    elements = [reader.read(v, ty.element, path.index(i)) for i, v in enumerate(raw)]
+    return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
+
+
+def _tuple(reader: _Reader, raw: Any, ty: Tuple, path: AttributePath) -> list[Any]:
+    if not isinstance(raw, list):
+        raise CtyDecodeError(path, "need JSON array for tuple")
+    if len(raw) != len(ty.elements):
+        few = len(raw) < len(ty.elements)
+        raise CtyDecodeError(
+            path, f"{'not enough' if few else 'too many'} tuple elements (need {len(ty.elements)})"
+        )
+    return [reader.read(v, t, path.index(i)) for i, (v, t) in enumerate(zip(raw, ty.elements, strict=True))]
+
+
+def _map(reader: _Reader, raw: Any, ty: Map, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise CtyDecodeError(path, "need JSON object for map")
+    return {nfc(k): reader.read(v, ty.element, path.key(k)) for k, v in raw.items()}
+
+
+def _object(reader: _Reader, raw: Any, ty: Object, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise CtyDecodeError(path, "need JSON object for object")
+    undefined = [key for key in raw if key not in ty.attributes]
+    if undefined and not reader.ignore_undefined_attributes:
+        raise CtyDecodeError(path, f"unsupported attribute {undefined[0]!r}")
+    # Lenient, unlike msgpack: an attribute left out of stored state is null.
+    return {n: reader.read(raw.get(n), t, path.attr(n)) for n, t in ty.attributes.items()}
+
+
+_PRIMITIVE_READERS: dict[str, Callable[[_Reader, Any, AttributePath], Any]] = {
+    STRING.name: _string,
+    NUMBER.name: _number,
+    BOOL.name: _bool,
+    DYNAMIC.name: _dynamic,
+}
+_COMPOSITE_READERS: dict[type[CtyType], Callable[[_Reader, Any, Any, AttributePath], Any]] = {
+    List: _sequence,
+    Set: _sequence,
+    Tuple: _tuple,
+    Map: _map,
+    Object: _object,
+}

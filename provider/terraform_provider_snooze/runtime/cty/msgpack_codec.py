@@ -9,7 +9,7 @@ attribute; a value in a dynamic slot is the array [type as JSON bytes, value].
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from .types import (
     List,
     Map,
     Object,
+    Primitive,
     Set,
     Tuple,
     type_from_json,
@@ -69,38 +70,68 @@ def _to_wire(value: Any, ty: CtyType, path: AttributePath) -> Any:
         return _UNKNOWN_EXT
     if value is None:
         return None
-    if ty == STRING:
-        return nfc(value) if isinstance(value, str) else _wrong(value, ty, path)
-    if ty == NUMBER:
-        return _number_to_wire(to_number(value, path))
-    if ty == BOOL:
-        return value if isinstance(value, bool) else _wrong(value, ty, path)
-    if ty == DYNAMIC:
-        raise CtyValueError(path, "a value of the dynamic type must be a Dynamic(type, value)")
-    if isinstance(ty, List | Set):
-        if not isinstance(value, list | tuple | set | frozenset):
-            _wrong(value, ty, path)
-        return [_to_wire(v, ty.element, path.index(i)) for i, v in enumerate(value)]
-    if isinstance(ty, Tuple):
-        if not isinstance(value, list | tuple) or len(value) != len(ty.elements):
-            raise CtyValueError(path, f"a tuple of length {len(ty.elements)} is required")
-        return [
-            _to_wire(v, t, path.index(i)) for i, (v, t) in enumerate(zip(value, ty.elements, strict=True))
-        ]
-    if isinstance(ty, Map):
-        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-            _wrong(value, ty, path)
-        # cty iterates map elements in key order.
-        return {nfc(k): _to_wire(v, ty.element, path.key(k)) for k, v in sorted(value.items())}
-    if isinstance(ty, Object):
-        if not isinstance(value, Mapping):
-            _wrong(value, ty, path)
-        for name in value:
-            if name not in ty.attributes:
-                raise CtyValueError(path, f"unsupported attribute {name!r}")
-        # Every attribute is written, null ones as nil: Terraform requires all of them.
-        return {n: _to_wire(value.get(n), t, path.attr(n)) for n, t in ty.attributes.items()}
-    raise TypeError(f"not a cty type: {ty!r}")
+    if isinstance(ty, Primitive):
+        return _PRIMITIVE_WRITERS[ty.name](value, ty, path)
+    writer = _COMPOSITE_WRITERS.get(type(ty))
+    if writer is None:
+        raise TypeError(f"not a cty type: {ty!r}")
+    return writer(value, ty, path)
+
+
+def _string_to_wire(value: Any, ty: CtyType, path: AttributePath) -> Any:
+    return nfc(value) if isinstance(value, str) else _wrong(value, ty, path)
+
+
+def _bool_to_wire(value: Any, ty: CtyType, path: AttributePath) -> Any:
+    return value if isinstance(value, bool) else _wrong(value, ty, path)
+
+
+def _bare_dynamic(value: Any, ty: CtyType, path: AttributePath) -> Any:
+    raise CtyValueError(path, "a value of the dynamic type must be a Dynamic(type, value)")
+
+
+def _sequence_to_wire(value: Any, ty: List | Set, path: AttributePath) -> list[Any]:
+    if not isinstance(value, list | tuple | set | frozenset):
+        _wrong(value, ty, path)
+    return [_to_wire(v, ty.element, path.index(i)) for i, v in enumerate(value)]
+
+
+def _tuple_to_wire(value: Any, ty: Tuple, path: AttributePath) -> list[Any]:
+    if not isinstance(value, list | tuple) or len(value) != len(ty.elements):
+        raise CtyValueError(path, f"a tuple of length {len(ty.elements)} is required")
+    return [_to_wire(v, t, path.index(i)) for i, (v, t) in enumerate(zip(value, ty.elements, strict=True))]
+
+
+def _map_to_wire(value: Any, ty: Map, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        _wrong(value, ty, path)
+    # cty iterates map elements in key order.
+    return {nfc(k): _to_wire(v, ty.element, path.key(k)) for k, v in sorted(value.items())}
+
+
+def _object_to_wire(value: Any, ty: Object, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        _wrong(value, ty, path)
+    for name in value:
+        if name not in ty.attributes:
+            raise CtyValueError(path, f"unsupported attribute {name!r}")
+    # Every attribute is written, null ones as nil: Terraform requires all of them.
+    return {n: _to_wire(value.get(n), t, path.attr(n)) for n, t in ty.attributes.items()}
+
+
+_PRIMITIVE_WRITERS: dict[str, Callable[[Any, CtyType, AttributePath], Any]] = {
+    STRING.name: _string_to_wire,
+    NUMBER.name: lambda value, ty, path: _number_to_wire(to_number(value, path)),
+    BOOL.name: _bool_to_wire,
+    DYNAMIC.name: _bare_dynamic,
+}
+_COMPOSITE_WRITERS: dict[type[CtyType], Callable[[Any, Any, AttributePath], Any]] = {
+    List: _sequence_to_wire,
+    Set: _sequence_to_wire,
+    Tuple: _tuple_to_wire,
+    Map: _map_to_wire,
+    Object: _object_to_wire,
+}
 
 
 def _wrong(value: Any, ty: CtyType, path: AttributePath) -> Any:
@@ -139,60 +170,71 @@ def _from_wire(raw: Any, ty: CtyType, path: AttributePath) -> Any:
     if raw is UNKNOWN or raw is None or isinstance(raw, msgpack.Timestamp):
         # The msgpack library decodes ext -1 as a timestamp; to cty it is one more extension.
         return None if raw is None else UNKNOWN
-    if ty == DYNAMIC:
-        return _dynamic_from_wire(raw, path)
-    if ty == STRING:
-        return nfc(_text(raw, path, "string is required"))
-    if ty == NUMBER:
-        # Ints, floats (exactly: Decimal(float)), and the decimal text go-cty writes otherwise.
-        if isinstance(raw, bool) or not isinstance(raw, int | float | str | bytes):
-            raise CtyDecodeError(path, "number is required")
-        if isinstance(raw, str | bytes):
-            return _number_text(_text(raw, path, "number is required"), path)
-        try:
-            return to_number(raw, path)
-        except CtyValueError as error:
-            raise CtyDecodeError(path, error.message) from None
-    if ty == BOOL:
-        if not isinstance(raw, bool):
-            raise CtyDecodeError(path, "bool is required")
-        return raw
-    if isinstance(ty, List | Set):
-        if not isinstance(raw, list):
-            raise CtyDecodeError(path, f"a {'list' if isinstance(ty, List) else 'set'} is required")
-        elements = [_from_wire(v, ty.element, path.index(i)) for i, v in enumerate(raw)]
-        # cty.SetVal drops duplicates.
-        return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
-    if isinstance(ty, Tuple):
-        if not isinstance(raw, list):
-            raise CtyDecodeError(path, "a tuple is required")
-        if len(raw) != len(ty.elements):
-            raise CtyDecodeError(path, f"a tuple of length {len(ty.elements)} is required")
-        return [
-            _from_wire(v, t, path.index(i)) for i, (v, t) in enumerate(zip(raw, ty.elements, strict=True))
-        ]
-    if isinstance(ty, Map):
-        if not isinstance(raw, dict):
-            raise CtyDecodeError(path, "a map is required")
-        result = {}
-        for key, element in raw.items():
-            name = nfc(_text(key, path, "non-string key in map"))
-            result[name] = _from_wire(element, ty.element, path.key(name))
-        return result
-    if isinstance(ty, Object):
-        if not isinstance(raw, dict):
-            raise CtyDecodeError(path, "an object is required")
-        # unmarshal.go checks the count first, then each key: no leniency for missing attributes.
-        if len(raw) != len(ty.attributes):
-            raise CtyDecodeError(
-                path, f"an object with {len(ty.attributes)} attributes is required ({len(raw)} given)"
-            )
-        for key in raw:
-            name = _text(key, path, "all keys must be strings")
-            if name not in ty.attributes:
-                raise CtyDecodeError(path.attr(name), "unsupported attribute")
-        return {n: _from_wire(raw[n], t, path.attr(n)) for n, t in ty.attributes.items()}
-    raise TypeError(f"not a cty type: {ty!r}")
+    if isinstance(ty, Primitive):
+        return _PRIMITIVE_READERS[ty.name](raw, path)
+    reader = _COMPOSITE_READERS.get(type(ty))
+    if reader is None:
+        raise TypeError(f"not a cty type: {ty!r}")
+    return reader(raw, ty, path)
+
+
+def _number_from_wire(raw: Any, path: AttributePath) -> Decimal:
+    # Ints, floats (exactly: Decimal(float)), and the decimal text go-cty writes otherwise.
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str | bytes):
+        raise CtyDecodeError(path, "number is required")
+    if isinstance(raw, str | bytes):
+        return _number_text(_text(raw, path, "number is required"), path)
+    try:
+        return to_number(raw, path)
+    except CtyValueError as error:
+        raise CtyDecodeError(path, error.message) from None
+
+
+def _bool_from_wire(raw: Any, path: AttributePath) -> bool:
+    if not isinstance(raw, bool):
+        raise CtyDecodeError(path, "bool is required")
+    return raw
+
+
+def _sequence_from_wire(raw: Any, ty: List | Set, path: AttributePath) -> list[Any]:
+    if not isinstance(raw, list):
+        raise CtyDecodeError(path, f"a {'list' if isinstance(ty, List) else 'set'} is required")
+    elements = [_from_wire(v, ty.element, path.index(i)) for i, v in enumerate(raw)]
+    # cty.SetVal drops duplicates.
+    return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
+
+
+def _tuple_from_wire(raw: Any, ty: Tuple, path: AttributePath) -> list[Any]:
+    if not isinstance(raw, list):
+        raise CtyDecodeError(path, "a tuple is required")
+    if len(raw) != len(ty.elements):
+        raise CtyDecodeError(path, f"a tuple of length {len(ty.elements)} is required")
+    return [_from_wire(v, t, path.index(i)) for i, (v, t) in enumerate(zip(raw, ty.elements, strict=True))]
+
+
+def _map_from_wire(raw: Any, ty: Map, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise CtyDecodeError(path, "a map is required")
+    result = {}
+    for key, element in raw.items():
+        name = nfc(_text(key, path, "non-string key in map"))
+        result[name] = _from_wire(element, ty.element, path.key(name))
+    return result
+
+
+def _object_from_wire(raw: Any, ty: Object, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise CtyDecodeError(path, "an object is required")
+    # unmarshal.go checks the count first, then each key: no leniency for missing attributes.
+    if len(raw) != len(ty.attributes):
+        raise CtyDecodeError(
+            path, f"an object with {len(ty.attributes)} attributes is required ({len(raw)} given)"
+        )
+    for key in raw:
+        name = _text(key, path, "all keys must be strings")
+        if name not in ty.attributes:
+            raise CtyDecodeError(path.attr(name), "unsupported attribute")
+    return {n: _from_wire(raw[n], t, path.attr(n)) for n, t in ty.attributes.items()}
 
 
 def _dynamic_from_wire(raw: Any, path: AttributePath) -> Any:
@@ -229,3 +271,18 @@ def _number_text(text: str, path: AttributePath) -> Decimal:
         return to_number(text, path)
     except CtyValueError:
         raise CtyDecodeError(path, "number is required") from None
+
+
+_PRIMITIVE_READERS: dict[str, Callable[[Any, AttributePath], Any]] = {
+    STRING.name: lambda raw, path: nfc(_text(raw, path, "string is required")),
+    NUMBER.name: _number_from_wire,
+    BOOL.name: _bool_from_wire,
+    DYNAMIC.name: lambda raw, path: _dynamic_from_wire(raw, path),
+}
+_COMPOSITE_READERS: dict[type[CtyType], Callable[[Any, Any, AttributePath], Any]] = {
+    List: _sequence_from_wire,
+    Set: _sequence_from_wire,
+    Tuple: _tuple_from_wire,
+    Map: _map_from_wire,
+    Object: _object_from_wire,
+}

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .path import AttributePath
-from .types import BOOL, DYNAMIC, NUMBER, STRING, CtyType, List, Map, Object, Set, Tuple
+from .types import BOOL, DYNAMIC, NUMBER, STRING, CtyType, List, Map, Object, Primitive, Set, Tuple
 
 __all__ = [
     "UNKNOWN",
@@ -140,52 +140,80 @@ def conform(value: Any, ty: CtyType, path: AttributePath = AttributePath()) -> A
     """`value` in canonical form for `ty`; raises CtyValueError, with its path, if it does not fit."""
     if value is None or value is UNKNOWN:
         return value
-    if ty == DYNAMIC:
-        actual, inner = (
-            (value.type, value.value) if isinstance(value, Dynamic) else (_infer(value, path), value)
-        )
-        if actual == DYNAMIC:
-            # A value whose type is the pseudo-type itself can only be null or unknown, and then
-            # is written bare (go-cty marshal: val.Type() == DynamicPseudoType).
-            if inner is None or inner is UNKNOWN:
-                return inner
-            raise CtyValueError(path, "a value of the dynamic type needs a concrete type")
-        return Dynamic(actual, conform(inner, actual, path))
-    if ty == STRING:
-        if not isinstance(value, str):
-            raise CtyValueError(path, f"a string is required, not {type(value).__name__}")
-        return nfc(value)
-    if ty == NUMBER:
-        return to_number(value, path)
-    if ty == BOOL:
-        if not isinstance(value, bool):
-            raise CtyValueError(path, f"a bool is required, not {type(value).__name__}")
-        return value
-    if isinstance(ty, List | Set):
-        if isinstance(value, str | bytes | Mapping | Dynamic) or not isinstance(value, Iterable):
-            raise CtyValueError(path, f"a {ty} is required, not {type(value).__name__}")
-        elements = [conform(v, ty.element, path.index(i)) for i, v in enumerate(value)]
-        return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
-    if isinstance(ty, Tuple):
-        if not isinstance(value, list | tuple):
-            raise CtyValueError(path, f"a tuple is required, not {type(value).__name__}")
-        if len(value) != len(ty.elements):
-            raise CtyValueError(
-                path, f"a tuple of length {len(ty.elements)} is required ({len(value)} given)"
-            )
-        return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(value, ty.elements, strict=True))]
-    if isinstance(ty, Map):
-        if not isinstance(value, Mapping):
-            raise CtyValueError(path, f"a {ty} is required, not {type(value).__name__}")
-        return {nfc(_key(k, path)): conform(v, ty.element, path.key(k)) for k, v in value.items()}
-    if isinstance(ty, Object):
-        if not isinstance(value, Mapping):
-            raise CtyValueError(path, f"an object is required, not {type(value).__name__}")
-        for name in value:
-            if name not in ty.attributes:
-                raise CtyValueError(path, f"unsupported attribute {name!r}")
-        return {name: conform(value.get(name), t, path.attr(name)) for name, t in ty.attributes.items()}
-    raise TypeError(f"not a cty type: {ty!r}")
+    if isinstance(ty, Primitive):
+        return _PRIMITIVE_CONFORMERS[ty.name](value, path)
+    conformer = _COMPOSITE_CONFORMERS.get(type(ty))
+    if conformer is None:
+        raise TypeError(f"not a cty type: {ty!r}")
+    return conformer(value, ty, path)
+
+
+def _conform_dynamic(value: Any, path: AttributePath) -> Any:
+    actual, inner = (value.type, value.value) if isinstance(value, Dynamic) else (_infer(value, path), value)
+    if actual == DYNAMIC:
+        # A value whose type is the pseudo-type itself can only be null or unknown, and then
+        # is written bare (go-cty marshal: val.Type() == DynamicPseudoType).
+        if inner is None or inner is UNKNOWN:
+            return inner
+        raise CtyValueError(path, "a value of the dynamic type needs a concrete type")
+    return Dynamic(actual, conform(inner, actual, path))
+
+
+def _conform_string(value: Any, path: AttributePath) -> str:
+    if not isinstance(value, str):
+        raise CtyValueError(path, f"a string is required, not {type(value).__name__}")
+    return nfc(value)
+
+
+def _conform_bool(value: Any, path: AttributePath) -> bool:
+    if not isinstance(value, bool):
+        raise CtyValueError(path, f"a bool is required, not {type(value).__name__}")
+    return value
+
+
+def _conform_sequence(value: Any, ty: List | Set, path: AttributePath) -> list[Any]:
+    if isinstance(value, str | bytes | Mapping | Dynamic) or not isinstance(value, Iterable):
+        raise CtyValueError(path, f"a {ty} is required, not {type(value).__name__}")
+    elements = [conform(v, ty.element, path.index(i)) for i, v in enumerate(value)]
+    return unique_elements(elements, ty.element) if isinstance(ty, Set) else elements
+
+
+def _conform_tuple(value: Any, ty: Tuple, path: AttributePath) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise CtyValueError(path, f"a tuple is required, not {type(value).__name__}")
+    if len(value) != len(ty.elements):
+        raise CtyValueError(path, f"a tuple of length {len(ty.elements)} is required ({len(value)} given)")
+    return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(value, ty.elements, strict=True))]
+
+
+def _conform_map(value: Any, ty: Map, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise CtyValueError(path, f"a {ty} is required, not {type(value).__name__}")
+    return {nfc(_key(k, path)): conform(v, ty.element, path.key(k)) for k, v in value.items()}
+
+
+def _conform_object(value: Any, ty: Object, path: AttributePath) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise CtyValueError(path, f"an object is required, not {type(value).__name__}")
+    for name in value:
+        if name not in ty.attributes:
+            raise CtyValueError(path, f"unsupported attribute {name!r}")
+    return {name: conform(value.get(name), t, path.attr(name)) for name, t in ty.attributes.items()}
+
+
+_PRIMITIVE_CONFORMERS: dict[str, Callable[[Any, AttributePath], Any]] = {
+    DYNAMIC.name: _conform_dynamic,
+    STRING.name: _conform_string,
+    NUMBER.name: to_number,
+    BOOL.name: _conform_bool,
+}
+_COMPOSITE_CONFORMERS: dict[type[CtyType], Callable[[Any, Any, AttributePath], Any]] = {
+    List: _conform_sequence,
+    Set: _conform_sequence,
+    Tuple: _conform_tuple,
+    Map: _conform_map,
+    Object: _conform_object,
+}
 
 
 def _key(key: Any, path: AttributePath) -> str:

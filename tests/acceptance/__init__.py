@@ -1,0 +1,1 @@
+"""The provider and the runtime driven by the real Terraform engines."""

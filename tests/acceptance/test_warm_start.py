@@ -1,0 +1,68 @@
+"""Warm starts under the real Terraform: launches after the first are forks of the resident server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from harness.snooze import PROVIDER_BLOCK, fast_emulator
+from harness.terraform import Terraform
+from terraform_provider_snooze.runtime.resident import stop_residents
+
+pytestmark = pytest.mark.terraform
+
+CONFIG = (
+    PROVIDER_BLOCK
+    + 'data "snooze_local_controllers" "all" {}\noutput "ids" { value = data.snooze_local_controllers.all.ids }\n'
+)
+
+
+@pytest.fixture
+def resident_dir() -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp(prefix="tw-", dir="/tmp"))
+    yield directory
+    stop_residents(str(directory))
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def launches(log: str) -> list[tuple[int, int]]:
+    """(pid Terraform started, pid that served) for each provider process in a TF_LOG=DEBUG log."""
+    started = [int(pid) for pid in re.findall(r"plugin started: path=\S+snooze\S* pid=(\d+)", log)]
+    served = [
+        int(pid) for pid in re.findall(r"provider\.terraform-provider-snooze: Serving:.* pid=(\d+)", log)
+    ]
+    assert len(started) == len(served) and started, log
+    return list(zip(started, served, strict=True))
+
+
+def test_plans_after_the_first_launch_are_served_warm_and_exit_gracefully(
+    terraform_factory: Callable[..., Terraform], resident_dir: Path
+) -> None:
+    with fast_emulator() as emulator:
+        tf = terraform_factory(
+            SNOOZE_BOOTSTRAP_URLS=emulator.bootstrap_url, TF_PLUGIN_RESIDENT_DIR=str(resident_dir)
+        )
+        tf.write("main.tf", CONFIG)
+        tf.init()
+        first = tf.plan(env={"TF_LOG": "DEBUG"})
+        assert first.returncode == 0, first.output
+        assert "Starting cold: no resident server was running" in first.stderr
+        launcher, server = launches(first.stderr)[0]
+        assert launcher == server, "a cold start is one process"
+        for _ in range(50):  # until the resident listens
+            if list(resident_dir.glob("*.sock")):
+                break
+            tf.run("version")
+        warm = tf.plan(env={"TF_LOG": "DEBUG"})
+        assert warm.returncode == 0, warm.output
+        assert "Starting cold" not in warm.stderr
+        assert all(launcher != server for launcher, server in launches(warm.stderr)), (
+            "warm: forks of the resident"
+        )
+        assert "plugin failed to exit gracefully" not in warm.stderr
+        applied = tf.apply()
+        applied.check()

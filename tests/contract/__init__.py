@@ -1,0 +1,1 @@
+"""The Snooze client against the emulator, and the emulator against Snooze's wire forms."""

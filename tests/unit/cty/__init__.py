@@ -1,0 +1,1 @@
+"""The cty type system: types, values and both codecs, checked against go-cty's rules."""
