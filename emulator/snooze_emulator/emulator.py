@@ -62,7 +62,11 @@ class Emulator:
                 lc = cluster.add_local_controller(server.port, 16509 + index)
                 server.endpoints.update(local_controller_endpoints(cluster, lc.id))
                 self._servers[lc.id] = server
-        self._control = ControlServer(self.config.listen, ports.control, self, self.errors)
+        try:
+            self._control = ControlServer(self.config.listen, ports.control, self, self.errors)
+        except OSError:
+            self.stop()  # the Snooze ports bound above
+            raise
         for server in self._servers.values():
             server.start()
         self._control.start()

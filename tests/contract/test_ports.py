@@ -92,3 +92,16 @@ def test_help_documents_the_layout() -> None:
     text = " ".join(emulator_help().split())
     assert "control API BASE+99, or BASE+G+L+1 once the local controllers reach BASE+99" in text
     assert "no default port collides at any size" in text
+
+
+def test_a_taken_port_stops_the_start_and_frees_the_others() -> None:
+    base = free_block(100)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", base + 99))
+        squatter.listen()
+        emulator = Emulator(EmulatorConfig(base_port=base, timing=FAST))
+        with pytest.raises(OSError):
+            emulator.start()
+    for port in range(base, base + 6):  # bound by the components before the control API failed
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))
