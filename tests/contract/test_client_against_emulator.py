@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from harness.wire_calls import SEED, start
+from harness.wire_calls import PATIENCE, SEED, start
 from snooze_emulator import Emulator
 from terraform_provider_snooze.snooze_api import (
     Backoff,
@@ -32,7 +32,9 @@ def vm_template(name: str) -> VirtualMachineTemplate:
 
 def run(client: SnoozeClient, *templates: VirtualMachineTemplate) -> VirtualClusterResponse:
     task_id = client.start_virtual_cluster(list(templates))
-    return client.wait_for_virtual_cluster_response(task_id, deadline=time.monotonic() + 10, backoff=QUICK)
+    return client.wait_for_virtual_cluster_response(
+        task_id, deadline=time.monotonic() + PATIENCE, backoff=QUICK
+    )
 
 
 def test_parameter_mode_submission_runs(client: SnoozeClient) -> None:
@@ -54,7 +56,7 @@ def test_template_mode_submission_runs(client: SnoozeClient) -> None:
 
 def test_the_result_is_read_once(client: SnoozeClient) -> None:
     task_id = client.start_virtual_cluster([vm_template("a")])
-    client.wait_for_virtual_cluster_response(task_id, deadline=time.monotonic() + 10, backoff=QUICK)
+    client.wait_for_virtual_cluster_response(task_id, deadline=time.monotonic() + PATIENCE, backoff=QUICK)
     assert client.get_virtual_cluster_response(task_id) is None
 
 
@@ -64,8 +66,8 @@ def test_metadata_locate_and_offline_after_destroy(client: SnoozeClient) -> None
     assert current.status == "RUNNING" and not current.is_gone
     found = client.discover_virtual_machine("a")
     assert found is not None and found.local_controller_id == vm.location.local_controller_id
-    client.destroy("a", vm.location, deadline=time.monotonic() + 10, backoff=QUICK)
-    client.wait_until_gone("a", vm.location, deadline=time.monotonic() + 10, backoff=QUICK)
+    client.destroy("a", vm.location, deadline=time.monotonic() + PATIENCE, backoff=QUICK)
+    client.wait_until_gone("a", vm.location, deadline=time.monotonic() + PATIENCE, backoff=QUICK)
     assert client.get_virtual_machine_metadata(vm.location).is_gone
     assert client.locate("a", vm.location) is None
 
@@ -96,16 +98,20 @@ def test_migration_reaches_the_destination(client: SnoozeClient) -> None:
     destination = next(
         lc for lc in client.get_local_controllers() if lc.id != vm.location.local_controller_id
     )
-    moved = client.migrate("a", vm.location, destination.id, deadline=time.monotonic() + 10, backoff=QUICK)
+    moved = client.migrate(
+        "a", vm.location, destination.id, deadline=time.monotonic() + PATIENCE, backoff=QUICK
+    )
     assert moved.location.local_controller_id == destination.id
-    again = client.wait_for_migration("a", destination.id, deadline=time.monotonic() + 5, backoff=QUICK)
+    again = client.wait_for_migration(
+        "a", destination.id, deadline=time.monotonic() + PATIENCE, backoff=QUICK
+    )
     assert again.location.local_controller_id == destination.id
 
 
 def test_migration_to_an_unknown_host_is_refused(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
     with pytest.raises(SnoozeRejectedError):
-        client.migrate("a", vm.location, "no-such-lc", deadline=time.monotonic() + 5, backoff=QUICK)
+        client.migrate("a", vm.location, "no-such-lc", deadline=time.monotonic() + PATIENCE, backoff=QUICK)
 
 
 def test_leader_failover_is_followed(emu: Emulator, client: SnoozeClient) -> None:
