@@ -9,9 +9,10 @@ import textwrap
 import threading
 from dataclasses import fields, replace
 
-from . import Emulator
 from .config import EmulatorConfig, Quirks, Timing, explain
 from .control import ENDPOINTS
+from .emulator import Emulator
+from .ports import LAYOUT, plan_ports
 
 
 def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
@@ -27,6 +28,8 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
             "file.",
             width=100,
         )
+        + "\n\nports (G group managers, L local controllers; no default port collides at any size):\n"
+        + textwrap.indent(textwrap.fill(LAYOUT, width=96), "  ")
         + "\n\ncontrol API:\n"
         + textwrap.indent(ENDPOINTS, "  "),
     )
@@ -37,7 +40,12 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
         type=int,
         help=f"bootstrap port; the others follow (default {defaults.base_port}; 0: free ports)",
     )
-    parser.add_argument("--admin-port", type=int, help="port of the control API (default: base port + 99)")
+    parser.add_argument(
+        "--admin-port",
+        type=int,
+        help="port of the control API (default: base port + 99, or the port after the last local "
+        "controller once they reach it; a free port with --base-port 0)",
+    )
     parser.add_argument(
         "--group-managers",
         type=int,
@@ -131,6 +139,10 @@ def parse_arguments(argv: list[str] | None) -> EmulatorConfig:
         config.quirks.bootstrap_lists_controllers = False
     if config.group_managers < 1 or config.local_controllers < 0:
         parser.error("at least one group manager is needed")
+    try:
+        plan_ports(config)
+    except ValueError as error:
+        parser.error(str(error))
     return config
 
 

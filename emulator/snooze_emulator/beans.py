@@ -86,7 +86,7 @@ def _parse(raw: bytes) -> Any:
     try:
         # raw_decode: like Jackson's readValue, whatever follows the first value is ignored.
         value, _ = json.JSONDecoder(parse_constant=refuse).raw_decode(text.lstrip())
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Unconvertible("malformed JSON") from None
     return value
 
@@ -136,31 +136,43 @@ def _scalar(value: Any, kind: str, where: str) -> Any:
     if isinstance(value, dict | list):
         raise Unconvertible(f"{where}: a {kind} is required")
     if kind == STRING:
-        if value is None or isinstance(value, str):
-            return value
-        return json.dumps(value)  # Jackson takes a scalar token's text: 5 -> "5", true -> "true"
+        return _string(value)
     if kind == BOOLEAN:
-        if value is None:
-            return False
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return value != 0
-        if isinstance(value, str) and value.strip() in ("true", "false", ""):
-            return value.strip() == "true"
-        raise Unconvertible(f"{where}: a boolean is required")
+        return _boolean(value, where)
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0.0 if kind == DOUBLE else 0  # a Java primitive left at its default
     if isinstance(value, bool):
         raise Unconvertible(f"{where}: a number is required")
-    if kind == DOUBLE:
-        try:
-            number = float(value)
-        except ValueError:
-            raise Unconvertible(f"{where}: not a valid double") from None
-        if isinstance(value, str) and math.isnan(number) and value.strip() != "NaN":
-            raise Unconvertible(f"{where}: not a valid double")
-        return number
+    return _double(value, where) if kind == DOUBLE else _integer(value, kind, where)
+
+
+def _string(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)  # Jackson takes a scalar token's text: 5 -> "5", true -> "true"
+
+
+def _boolean(value: Any, where: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool | int):
+        return value != 0
+    if isinstance(value, str) and value.strip() in ("true", "false", ""):
+        return value.strip() == "true"
+    raise Unconvertible(f"{where}: a boolean is required")
+
+
+def _double(value: float | int | str, where: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise Unconvertible(f"{where}: not a valid double") from None
+    if isinstance(value, str) and math.isnan(number) and value.strip() != "NaN":
+        raise Unconvertible(f"{where}: not a valid double")
+    return number
+
+
+def _integer(value: float | int | str, kind: str, where: str) -> int:
     if isinstance(value, str):
         try:
             integer = int(value.strip())

@@ -85,7 +85,11 @@ class Quirks:
     lc_destroy_unknown_is_500: bool = _setting(
         True, "a host's destroyVirtualMachine of an unknown VM is a 500"
     )
-    resize_non_running_is_500: bool = _setting(True, "resizeVirtualMachine of a VM not RUNNING is a 500")
+    resize_non_running_is_500: bool = _setting(
+        True,
+        "resizeVirtualMachine that the host cannot do (a VM not RUNNING, or grown past the vcpus or "
+        "memory it booted with) is a 500; off: an empty answer",
+    )
     resize_swaps_network: bool = _setting(
         True, "resizeVirtualMachine answers [vcpus, memory, tx, rx], keeping tx when rx is unset"
     )
@@ -99,7 +103,7 @@ class Quirks:
 class EmulatorConfig:
     listen: str = "127.0.0.1"
     base_port: int = 5000  # 0: every component on a free port
-    admin_port: int | None = None  # None: base_port + 99, or a free port when base_port is 0
+    admin_port: int | None = None  # None: see ports (base_port + 99 unless the hosts reach it)
     group_managers: int = 2  # the first is elected group leader
     local_controllers: int = 3
     vcpus: int = 4

@@ -1,16 +1,22 @@
-"""Which `?method` each component serves, and what it answers (spec section 6).
+"""Which `?method` each component serves (spec 6.0): how its parameter is read, which node method
+it calls, and how the answer is encoded. Nothing here decides anything about the cluster.
 
-A group manager answers group-leader methods only while it leads, and group-manager methods
-only while it manages hosts; otherwise it answers null or false, as Snooze does (spec 2.4).
+A group manager answers group-leader methods only while it leads, and group-manager methods only
+while it manages hosts; otherwise null or false, as Snooze's resources check first (spec 2.4).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from . import views
-from .model import UNKNOWN, Cluster, ServerFault
-from .submissions import start_virtual_cluster, take_result
+from .bootstrap import BootstrapNode
+from .group_manager import GroupManagerNode, start_virtual_cluster, virtual_cluster_response
+from .lifecycle import COMMANDS
+from .local_controller import LocalControllerNode
+from .model import UNKNOWN, Cluster, GroupManager, LocalController, VirtualMachine
 from .wire import Body, Endpoint, Raw
 
 __all__ = ["bootstrap_endpoints", "group_manager_endpoints", "local_controller_endpoints"]
@@ -18,143 +24,128 @@ __all__ = ["bootstrap_endpoints", "group_manager_endpoints", "local_controller_e
 RAW = Body("raw")
 NONE = Body("none")
 INT = Body("int")
+Handler = Callable[[Any], Any]
 
 
 def _bean(name: str) -> Body:
     return Body("json", name)
 
 
-def _post(body: Body, handler: Any) -> Endpoint:
+def _post(body: Body, handler: Handler) -> Endpoint:
     return Endpoint("POST", body, handler)
 
 
-def _get(handler: Any) -> Endpoint:
+def _get(handler: Handler) -> Endpoint:
     return Endpoint("GET", NONE, handler)
 
 
-# -- shared between the bootstrap (proxy) and the group leader -------------------------------------
+def _only(active: Callable[[], bool], handler: Handler, refusal: Any = None) -> Handler:
+    """The method of a role this node may not be playing right now."""
+    return lambda argument: handler(argument) if active() else refusal
 
 
-def _start(cluster: Cluster, request: dict[str, Any] | None) -> Raw | None:
-    if request is None:
-        raise ServerFault("null submission")
-    templates = request.get("virtualMachineTemplates")
-    task_id = start_virtual_cluster(cluster, templates)
-    return None if task_id is None else Raw(task_id)
+# -- decoding: beans as Jackson filled them, with the Java defaults for missing properties ---------
 
 
-def _response(cluster: Cluster, task_id: str) -> dict[str, Any] | None:
-    result = take_result(cluster, task_id)  # the raw body: quotes or a newline make another id
-    return None if result is None else views.cluster_response(cluster, result)
+def _location(bean: dict[str, Any] | None) -> tuple[str, str]:
+    """A VirtualMachineLocation: (local controller id, VM id)."""
+    bean = bean or {}
+    return str(bean.get("localControllerId") or UNKNOWN), str(bean.get("virtualMachineId") or UNKNOWN)
 
 
-def _local_controller_list(cluster: Cluster) -> dict[str, Any]:
-    hosts = cluster.known_hosts()
+def _migration(request: dict[str, Any]) -> tuple[str, str, str, bool]:
+    """A MigrationRequest: (VM id, source host, destination host, hypervisor settings given)."""
+    lc_id, name = _location(request.get("sourceVirtualMachineLocation"))
+    destination, _ = _location(request.get("destinationVirtualMachineLocation"))
+    return name, lc_id, destination, request.get("destinationHypervisorSettings") is not None
+
+
+def _resize(request: dict[str, Any]) -> tuple[str, str, list[float]]:
+    """A ResizeRequest: (host, VM id, resizedCapacity)."""
+    lc_id, name = _location(request.get("virtualMachineLocation"))
+    return lc_id, name, list(request.get("resizedCapacity") or [])
+
+
+# -- encoding --------------------------------------------------------------------------------------
+
+
+def _raw(text: str | None) -> Raw | None:
+    return None if text is None else Raw(text)
+
+
+def _host_list(cluster: Cluster, hosts: list[LocalController] | None) -> dict[str, Any] | None:
+    """A LocalControllerList: hosts without their VMs."""
+    if hosts is None:
+        return None
     return {"localControllers": [views.local_controller(cluster, lc, with_vms=False) for lc in hosts]}
 
 
-def _discover(cluster: Cluster, name: str) -> dict[str, Any] | None:
-    vm = cluster.discover(name)
-    if vm is None:
-        return None
-    gm = cluster.group_managers[vm.group_manager_id]
-    return {
-        "localControllerId": vm.local_controller_id,
-        "groupManagerAddress": views.address(cluster.listen, gm.port),
-    }
+def _result(cluster: Cluster, result: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if result is None else views.cluster_response(cluster, result)
+
+
+def _discovery(cluster: Cluster, vm: VirtualMachine | None) -> dict[str, Any] | None:
+    return None if vm is None else views.discovery(cluster, vm)
+
+
+def _group_manager(cluster: Cluster, gm: GroupManager | None) -> dict[str, Any] | None:
+    return None if gm is None else views.group_manager(cluster, gm, with_vms=False)
+
+
+def _host(cluster: Cluster, lc: LocalController | None) -> dict[str, Any] | None:
+    return None if lc is None else views.local_controller(cluster, lc, with_vms=False)
+
+
+def _vm(cluster: Cluster, vm: VirtualMachine | None, *, host_record: bool = False) -> dict[str, Any] | None:
+    return None if vm is None else views.metadata(cluster, vm, host_record=host_record)
 
 
 # -- bootstrap -------------------------------------------------------------------------------------
 
 
 def bootstrap_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
-    def leader_or_fault() -> None:
-        if cluster.leader_id is None or not cluster.leader.alive:
-            raise ServerFault("no group leader")
+    node = BootstrapNode(cluster)
 
-    def proxied_start(request: dict[str, Any]) -> Raw | None:
-        leader_or_fault()
-        return _start(cluster, request)
+    def leader(_: None) -> dict[str, Any] | None:
+        return None if node.group_leader() is None else views.group_leader_from_bootstrap(cluster)
 
-    def proxied_response(task_id: str) -> dict[str, Any] | None:
-        leader_or_fault()
-        return _response(cluster, task_id)
-
-    def command(name: str) -> Any:
-        def run(vm_name: str) -> bool:
-            leader_or_fault()
-            vm = cluster.discover(vm_name)
-            if vm is None:
-                return False
-            return cluster.control(vm.group_manager_id, name, vm.local_controller_id, vm.name)
-
-        return run
-
-    def local_controller_list() -> dict[str, Any] | None:
-        if not cluster.config.quirks.bootstrap_lists_controllers:
-            return None  # Snooze's in-memory database keeps no list (spec 6.6)
-        return _local_controller_list(cluster)
-
-    def hierarchy() -> dict[str, Any]:
-        leader_or_fault()
+    def hierarchy(_: None) -> dict[str, Any]:
+        managers = node.hierarchy()
         return {
-            "groupManagerDescriptions": [
-                views.group_manager(cluster, gm, with_vms=True) for gm in cluster.known_managers()
-            ]
+            "groupManagerDescriptions": [views.group_manager(cluster, gm, with_vms=True) for gm in managers]
         }
 
-    def vm_descriptions(request: dict[str, Any]) -> dict[str, Any]:
-        gm_id, lc_id = request.get("groupManagerId"), request.get("localControllerId")
-        return {
-            "virtualMachines": [
-                views.metadata(cluster, vm)
-                for vm in cluster.known_vms()
-                if gm_id in (None, vm.group_manager_id) and lc_id in (None, vm.local_controller_id)
-            ]
-        }
+    def hosts(request: dict[str, Any]) -> list[dict[str, Any]]:
+        gm_id = request.get("groupManagerId") or None  # with a group manager: its hosts with VMs
+        return [
+            views.local_controller(cluster, lc, with_vms=gm_id is not None)
+            for lc in node.local_controllers(gm_id)
+        ]
 
-    def gm_descriptions(request: dict[str, Any]) -> list[dict[str, Any]]:
-        return [views.group_manager(cluster, gm, with_vms=False) for gm in cluster.joined_managers()]
-
-    def lc_descriptions(request: dict[str, Any]) -> list[dict[str, Any]]:
-        gm_id = request.get("groupManagerId") or None
-        hosts = cluster.known_hosts(gm_id)
-        return [views.local_controller(cluster, lc, with_vms=gm_id is not None) for lc in hosts]
+    def vms(request: dict[str, Any]) -> dict[str, Any]:
+        found = node.virtual_machines(request.get("groupManagerId"), request.get("localControllerId"))
+        return {"virtualMachines": [views.metadata(cluster, vm) for vm in found]}
 
     def migrate(request: dict[str, Any]) -> bool:
-        # The in-memory database cannot build the migration request; Cassandra's forwards it to
-        # the source group manager and answers what that one says (spec 6.4c).
-        if not cluster.config.quirks.bootstrap_lists_controllers:
-            return False
-        leader_or_fault()
-        vm = cluster.discover(str(request.get("virtualMachineId")))
-        destination = str(request.get("localControllerId"))
-        if vm is None or destination not in cluster.local_controllers:
-            return False
-        return cluster.migrate(vm.group_manager_id, vm.name, vm.local_controller_id, destination)
-
-    def reconfigure(gm_id: str) -> bool:
-        if gm_id not in cluster.group_managers:
-            raise ServerFault("unknown group manager")
-        return cluster.manages(gm_id)
+        return node.migrate(str(request.get("virtualMachineId")), str(request.get("localControllerId")))
 
     return {
-        "getGroupLeaderDescription": _get(
-            lambda _: views.group_leader_from_bootstrap(cluster) if cluster.leader.alive else None
+        "getGroupLeaderDescription": _get(leader),
+        "getCompleteHierarchy": _get(hierarchy),
+        "getLocalControllerList": _get(lambda _: _host_list(cluster, node.local_controller_list())),
+        "startVirtualCluster": _post(
+            _bean("VirtualClusterSubmissionRequest"), lambda r: _raw(node.start_virtual_cluster(r))
         ),
-        "getCompleteHierarchy": _get(lambda _: hierarchy()),
-        "getLocalControllerList": _get(lambda _: local_controller_list()),
-        "startVirtualCluster": _post(_bean("VirtualClusterSubmissionRequest"), proxied_start),
-        "getVirtualClusterResponse": _post(RAW, proxied_response),
-        **{
-            f"{c}VirtualMachine": _post(RAW, command(c))
-            for c in ("destroy", "shutdown", "reboot", "suspend", "resume")
-        },
+        "getVirtualClusterResponse": _post(RAW, lambda t: _result(cluster, node.virtual_cluster_response(t))),
+        **{f"{c}VirtualMachine": _post(RAW, partial(node.control, c)) for c in COMMANDS},
         "migrateVirtualMachine": _post(_bean("ClientMigrationRequestSimple"), migrate),
-        "startReconfiguration": _post(RAW, reconfigure),
-        "getGroupManagerDescriptions": _post(_bean("HostListRequest"), gm_descriptions),
-        "getLocalControllerDescriptions": _post(_bean("HostListRequest"), lc_descriptions),
-        "getVirtualMachineDescriptions": _post(_bean("HostListRequest"), vm_descriptions),
+        "startReconfiguration": _post(RAW, node.start_reconfiguration),
+        "getGroupManagerDescriptions": _post(
+            _bean("HostListRequest"),
+            lambda _: [views.group_manager(cluster, gm, with_vms=False) for gm in node.group_managers()],
+        ),
+        "getLocalControllerDescriptions": _post(_bean("HostListRequest"), hosts),
+        "getVirtualMachineDescriptions": _post(_bean("HostListRequest"), vms),
     }
 
 
@@ -162,145 +153,76 @@ def bootstrap_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
 
 
 def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]:
-    def leading() -> bool:
-        return cluster.leader_id == gm_id
-
-    def as_leader(handler: Any, refusal: Any = None) -> Any:
-        return lambda argument: handler(argument) if leading() else refusal
-
-    def as_manager(handler: Any, refusal: Any = None) -> Any:
-        return lambda argument: handler(argument) if cluster.manages(gm_id) else refusal
-
-    def vm_at(location: dict[str, Any]) -> tuple[str, str]:
-        return str(location.get("localControllerId") or UNKNOWN), str(
-            location.get("virtualMachineId") or UNKNOWN
-        )
-
-    def command(name: str) -> Any:
-        def run(location: dict[str, Any]) -> bool:
-            lc_id, vm_name = vm_at(location)
-            return cluster.control(gm_id, name, lc_id, vm_name)
-
-        return as_manager(run, False)
+    node = GroupManagerNode(cluster, gm_id)
+    lead, manage = node.leading, node.managing
 
     def metadata(request: dict[str, Any]) -> dict[str, Any]:
         location = request.get("virtualMachineLocation")
-        if location is None:
-            raise ServerFault("virtualMachineLocation is null")
-        lc_id, name = vm_at(location)
-        vm = cluster.find_vm(gm_id, lc_id, name)
+        lc_id, name = _location(location)
+        vm = node.virtual_machine(None if location is None else lc_id, name)
         return views.offline_stub(name) if vm is None else views.metadata(cluster, vm)
 
-    def migrate(request: dict[str, Any]) -> bool:
-        source = request.get("sourceVirtualMachineLocation") or {}
-        destination = request.get("destinationVirtualMachineLocation") or {}
-        lc_id, name = vm_at(source)
-        destination_id = str(destination.get("localControllerId") or UNKNOWN)
-        if leading() and not cluster.controllers_of(gm_id):
-            return cluster.order_migration(name, lc_id, destination_id)  # the leader form (spec 6.4a)
-        if request.get("destinationHypervisorSettings") is None:
-            if not cluster.config.quirks.null_settings_wedge_group_manager:
-                return False
-            gm = cluster.group_managers[gm_id]
-            if gm.busy():
-                return False
-            gm.wedged = True  # the migration threads die on an NPE; nothing completes (spec 6.4b)
-            return True
-        return cluster.migrate(gm_id, name, lc_id, destination_id)
+    def command(name: str, location: dict[str, Any]) -> bool:
+        return node.control(name, *_location(location))
 
-    def search(name: str) -> Raw | None:
-        vm = next((v for v in cluster.vms_of(gm_id) if v.name == name), None)
-        return None if vm is None else Raw(vm.local_controller_id)
+    def has_host(address: dict[str, Any]) -> Raw | None:
+        return _raw(node.host_at(address.get("address"), address.get("port")))
 
-    def has(location: dict[str, Any]) -> bool:
-        lc_id, name = vm_at(location)
-        return cluster.find_vm(gm_id, lc_id, name) is not None
-
-    def repository(entries: int) -> dict[str, Any]:
+    def repository(_: int) -> dict[str, Any]:
+        hosts = node.hosts()
         return {
             "localControllerDescriptions": [
-                views.local_controller(cluster, lc, with_vms=True) for lc in cluster.controllers_of(gm_id)
+                views.local_controller(cluster, lc, with_vms=True) for lc in hosts
             ]
         }
 
-    def leader_repository(entries: int) -> dict[str, Any]:
+    def leader_repository(_: int) -> dict[str, Any]:
+        managers = node.group_managers()
         return {
-            "groupManagerDescriptions": [
-                views.group_manager(cluster, gm, with_vms=False) for gm in cluster.joined_managers()
-            ]
+            "groupManagerDescriptions": [views.group_manager(cluster, gm, with_vms=False) for gm in managers]
         }
-
-    def gm_description(other_id: str) -> dict[str, Any] | None:
-        gm = next((gm for gm in cluster.joined_managers() if gm.id == other_id), None)
-        return None if gm is None else views.group_manager(cluster, gm, with_vms=False)
-
-    def lc_description(lc_id: str) -> dict[str, Any] | None:
-        lc = cluster.local_controllers.get(lc_id)
-        if lc is None or lc.group_manager_id != gm_id or not lc.up:
-            return None
-        return views.local_controller(cluster, lc, with_vms=False)
-
-    def resize(request: dict[str, Any]) -> dict[str, Any] | None:
-        if cluster.group_managers[gm_id].busy():
-            return None  # not IDLE: an empty answer (spec 7.2)
-        location = request.get("virtualMachineLocation") or {}
-        lc_id, name = vm_at(location)
-        vm = cluster.find_vm(gm_id, lc_id, name)
-        if vm is None or vm.status != "RUNNING":
-            if cluster.config.quirks.resize_non_running_is_500:
-                raise ServerFault("null result from the local controller")
-            return None
-        wanted = [*(request.get("resizedCapacity") or []), -1.0, -1.0, -1.0, -1.0][:4]
-        resized = [w if w > 0 else c for w, c in zip(wanted, vm.requested, strict=True)]
-        if cluster.config.quirks.resize_swaps_network:
-            # rx read from [2], tx from [3] kept when [2] (not [3]) is unset, written as [tx, rx].
-            rx = wanted[2] if wanted[2] > 0 else vm.requested[2]
-            tx = wanted[3] if wanted[2] > 0 else vm.requested[3]
-            resized = [resized[0], resized[1], tx, rx]
-        # The group manager stores the new vector in a temporary copy: the answer has it,
-        # later reads do not (spec 6.5).
-        answer = views.metadata(cluster, vm)
-        answer["requestedCapacity"] = resized
-        return answer
-
-    def has_local_controller(where: dict[str, Any]) -> Raw | None:
-        wanted = (where.get("address"), where.get("port"))
-        lc = next(
-            (lc for lc in cluster.controllers_of(gm_id) if (cluster.listen, lc.port) == wanted),
-            None,
-        )
-        return None if lc is None else Raw(lc.id)
-
-    def energy(_: Any) -> bool:
-        raise ServerFault("energy management is disabled")
 
     return {
         # Group leader
         "startVirtualCluster": _post(
-            _bean("VirtualClusterSubmissionRequest"), as_leader(lambda r: _start(cluster, r))
+            _bean("VirtualClusterSubmissionRequest"),
+            _only(lead, lambda r: _raw(start_virtual_cluster(cluster, r))),
         ),
-        "getVirtualClusterResponse": _post(RAW, as_leader(lambda t: _response(cluster, t))),
-        "getLocalControllerList": _get(as_leader(lambda _: _local_controller_list(cluster))),
-        "discoverVirtualMachine": _post(RAW, as_leader(lambda n: _discover(cluster, n))),
-        "getGroupLeaderRepositoryInformation": _post(INT, as_leader(leader_repository)),
-        "getGroupManagerDescription": _post(RAW, as_leader(gm_description)),
+        "getVirtualClusterResponse": _post(
+            RAW, _only(lead, lambda t: _result(cluster, virtual_cluster_response(cluster, t)))
+        ),
+        "getLocalControllerList": _get(
+            _only(lead, lambda _: _host_list(cluster, node.local_controller_list()))
+        ),
+        "discoverVirtualMachine": _post(RAW, _only(lead, lambda n: _discovery(cluster, node.discover(n)))),
+        "getGroupLeaderRepositoryInformation": _post(INT, _only(lead, leader_repository)),
+        "getGroupManagerDescription": _post(
+            RAW, _only(lead, lambda i: _group_manager(cluster, node.group_manager(i)))
+        ),
         # Both roles
-        "migrateVirtualMachine": _post(_bean("MigrationRequest"), migrate),
+        "migrateVirtualMachine": _post(_bean("MigrationRequest"), lambda r: node.migrate(*_migration(r))),
         # Group manager
-        "getVirtualMachineMetaData": _post(_bean("MetaDataRequest"), as_manager(metadata)),
+        "getVirtualMachineMetaData": _post(_bean("MetaDataRequest"), _only(manage, metadata)),
         **{
-            f"{c}VirtualMachine": _post(_bean("VirtualMachineLocation"), command(c))
-            for c in ("shutdown", "destroy", "reboot", "suspend", "resume")
+            f"{c}VirtualMachine": _post(
+                _bean("VirtualMachineLocation"), _only(manage, partial(command, c), False)
+            )
+            for c in COMMANDS
         },
-        "resizeVirtualMachine": _post(_bean("ResizeRequest"), as_manager(resize)),
-        "searchVirtualMachine": _post(RAW, as_manager(search)),
-        "hasVirtualMachine": _post(_bean("VirtualMachineLocation"), as_manager(has, False)),
-        "getGroupManagerRepositoryInformation": _post(INT, as_manager(repository)),
-        "getLocalControllerDescription": _post(RAW, as_manager(lc_description)),
-        "startReconfiguration": _post(NONE, as_manager(lambda _: True, False)),
-        "hasLocalController": _post(_bean("NetworkAddress"), as_manager(has_local_controller)),
-        "suspendEnergySaver": _get(as_manager(energy, False)),
-        "resumeEnergySaver": _get(as_manager(energy, False)),
+        "resizeVirtualMachine": _post(
+            _bean("ResizeRequest"),
+            _only(manage, lambda r: _vm(cluster, node.resize(*_resize(r)), host_record=True)),
+        ),
+        "searchVirtualMachine": _post(RAW, _only(manage, lambda n: _raw(node.search(n)))),
+        "hasVirtualMachine": _post(
+            _bean("VirtualMachineLocation"), _only(manage, lambda loc: node.has(*_location(loc)), False)
+        ),
+        "getGroupManagerRepositoryInformation": _post(INT, _only(manage, repository)),
+        "getLocalControllerDescription": _post(RAW, _only(manage, lambda i: _host(cluster, node.host(i)))),
+        "startReconfiguration": _post(NONE, _only(manage, lambda _: True, False)),
+        "hasLocalController": _post(_bean("NetworkAddress"), _only(manage, has_host)),
+        "suspendEnergySaver": _get(_only(manage, lambda _: node.energy_saver(), False)),
+        "resumeEnergySaver": _get(_only(manage, lambda _: node.energy_saver(), False)),
     }
 
 
@@ -308,18 +230,10 @@ def group_manager_endpoints(cluster: Cluster, gm_id: str) -> dict[str, Endpoint]
 
 
 def local_controller_endpoints(cluster: Cluster, lc_id: str) -> dict[str, Endpoint]:
-    def destroy(name: str) -> bool:
-        vm = next((v for v in cluster.vms if v.local_controller_id == lc_id and v.name == name), None)
-        if vm is None:
-            if cluster.config.quirks.lc_destroy_unknown_is_500:
-                raise ServerFault("MissingFormatArgumentException")
-            return False
-        return cluster.control(vm.group_manager_id, "destroy", lc_id, name)
-
-    def machines(entries: int) -> list[dict[str, Any]]:
-        return [views.metadata(cluster, vm) for vm in cluster.vms if vm.local_controller_id == lc_id]
-
+    node = LocalControllerNode(cluster, lc_id)
     return {
-        "destroyVirtualMachine": _post(RAW, destroy),
-        "getVirtualMachines": _post(INT, machines),
+        "destroyVirtualMachine": _post(RAW, node.destroy),
+        "getVirtualMachines": _post(
+            INT, lambda _: [views.metadata(cluster, vm, host_record=True) for vm in node.virtual_machines()]
+        ),
     }

@@ -54,9 +54,15 @@ def _check_kind(kind: str) -> None:
 def _names(values: Iterable[str] | None, what: str) -> tuple[str, ...] | None:
     if values is None:
         return None
-    if isinstance(values, str) or not all(isinstance(value, str) for value in values):
+    if not isinstance(values, list | tuple | set | frozenset) or not all(isinstance(v, str) for v in values):
         raise ValueError(f"{what} must be a list of names or null")
     return tuple(dict.fromkeys(values))
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    return float(value)  # ValueError for a string that is no number
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,12 @@ class RandomFaults:
         seed: int | None = None,
     ) -> RandomFaults:
         """Checked settings from plain values (a JSON body, keyword arguments)."""
-        if not 0.0 <= float(rate) <= 1.0:
+        if not 0.0 <= _number(rate, "rate") <= 1.0:
             raise ValueError(f"rate must be between 0 and 1, not {rate}")
-        if float(seconds) < 0:
+        if _number(seconds, "seconds") < 0:
             raise ValueError(f"seconds must not be negative, not {seconds}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an integer or null, not {seed!r}")
         chosen = _names(kinds, "kinds") or ()
         if not chosen:
             raise ValueError(f"kinds must name at least one of {', '.join(KINDS)}")
@@ -102,7 +110,7 @@ class RandomFaults:
             None if methods is None else frozenset(methods),
             None if only is None else frozenset(only),
             float(seconds),
-            None if seed is None else int(seed),
+            seed,
         )
 
     def matches(self, component: str, method: str) -> bool:
@@ -131,6 +139,8 @@ class Faults:
 
     def inject(self, method: str, kind: str, count: int = 1, seconds: float = 0.0) -> None:
         _check_kind(kind)
+        if count < 1 or seconds < 0:
+            raise ValueError(f"count must be at least 1 and seconds not negative, not {count} and {seconds}")
         with self._lock:
             self._by_method[method] = Fault(kind, count, seconds)
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .model import UNKNOWN, Cluster, GroupManager, LeaderState, LocalController, VirtualMachine
+from . import policies
+from .model import UNKNOWN, Cluster, GroupManager, LeaderState, VirtualMachine
 from .templates import parse_template, provision, rewrite_for_leader
 
 __all__ = ["IMAGE_SOURCE", "INSTANCES", "mac_for", "start_virtual_cluster", "take_result"]
@@ -133,92 +134,13 @@ def _dispatch(cluster: Cluster, submission: _Submission) -> None:
         submission.error = "GROUP_MANAGERS_MISSING"
         _finish(cluster, submission)
         return
-    plan = _plan(cluster, submission, managers)
+    plan = policies.dispatch(cluster, submission.vms, managers, submission.leader)
     submission.sent = plan
     submission.unsent = len(plan)
     if not plan:
         _schedule_collection(cluster, submission, 1)
     for gm_id in plan:
         _hand_over(cluster, submission, cluster.group_managers[gm_id], 0)
-
-
-def _plan(
-    cluster: Cluster, submission: _Submission, managers: list[GroupManager]
-) -> dict[str, list[VirtualMachine]]:
-    """The leader's dispatching against its view of each group manager's capacity."""
-    quirks = cluster.config.quirks
-    capacity = {gm.id: _sum(lc.capacity for lc in cluster.controllers_of(gm.id)) for gm in managers}
-    usage = {gm.id: _sum(cluster.used(lc.id) for lc in cluster.controllers_of(gm.id)) for gm in managers}
-    plan: dict[str, list[VirtualMachine]] = {}  # group manager id -> its VMs
-
-    def fits(gm: GroupManager, vm: VirtualMachine) -> bool:
-        needed = zip(usage[gm.id], vm.requested, capacity[gm.id], strict=True)
-        return all(used + more <= total for used, more, total in needed)
-
-    def assign(gm: GroupManager, vm: VirtualMachine) -> None:
-        plan.setdefault(gm.id, []).append(vm)
-        usage[gm.id] = [a + b for a, b in zip(usage[gm.id], vm.requested, strict=True)]
-
-    def refuse(vm: VirtualMachine) -> None:
-        # Set on every failed test, and left behind when another group manager takes it.
-        vm.status, vm.error_code = ERROR, "NOT_ENOUGH_GROUP_MANAGER_CAPACITY"
-
-    free: list[VirtualMachine] = []
-    for vm in submission.vms:
-        if vm.status == ERROR:
-            continue  # no IP: set aside, still in the response
-        if vm.pinned in ("", UNKNOWN):
-            free.append(vm)
-            continue
-        owner = _pinned_manager(cluster, vm.pinned, managers)
-        if owner is None:
-            vm.status, vm.error_code = ERROR, "INVALID_HOST_ID"
-            continue
-        # The Static dispatcher marks the VM unconditionally, then dispatches it if it fits.
-        if quirks.stale_error_code_when_pinned or not fits(owner, vm):
-            refuse(vm)
-        if fits(owner, vm):
-            assign(owner, vm)
-
-    if cluster.config.dispatching.lower() == "firstfit":
-        ordered = sorted(managers, key=lambda gm: -sum(capacity[gm.id]))
-        for vm in free:
-            for gm in ordered:
-                if fits(gm, vm):
-                    assign(gm, vm)
-                    break
-                refuse(vm)
-    else:  # RoundRobin: each visited group manager gets the first remaining VM that fits
-        state = submission.leader
-        start = state.dispatch_cursor % len(managers)
-        state.dispatch_cursor += 1
-        ordered = managers[start:] + managers[:start]
-        remaining = list(free)
-        progress = True
-        while remaining and progress:
-            progress = False
-            for gm in ordered:
-                for vm in remaining:
-                    if fits(gm, vm):
-                        assign(gm, vm)
-                        remaining.remove(vm)
-                        progress = True
-                        break
-                    refuse(vm)
-        for vm in remaining:
-            refuse(vm)
-    return plan
-
-
-def _pinned_manager(cluster: Cluster, host_id: str, managers: list[GroupManager]) -> GroupManager | None:
-    gm = cluster.group_managers.get(host_id)
-    if gm is not None:
-        return gm if gm in managers else None
-    lc = cluster.local_controllers.get(host_id)
-    if lc is None or not lc.up:
-        return None
-    owner = cluster.group_managers[lc.group_manager_id]
-    return owner if owner in managers else None
 
 
 def _hand_over(cluster: Cluster, submission: _Submission, gm: GroupManager, attempt: int) -> None:
@@ -248,43 +170,8 @@ def _group_manager_starts(cluster: Cluster, submission: _Submission, gm: GroupMa
         vm.group_manager_id, vm.local_controller_id = gm.id, UNKNOWN
     delay = cluster.config.timing.start_delay
     gm.keep_busy(delay)
-    placed = _place(cluster, gm, batch)
+    placed = policies.place(cluster, gm, batch)
     cluster.scheduler.after(delay, lambda: _hosts_start(cluster, submission, gm, batch, placed))
-
-
-def _place(
-    cluster: Cluster, gm: GroupManager, batch: list[VirtualMachine]
-) -> dict[str, list[VirtualMachine]]:
-    """Local controllers for the batch: RoundRobin or FirstFit over hosts by decreasing load."""
-    hosts = cluster.controllers_of(gm.id)
-    extra: dict[str, list[float]] = {lc.id: [0.0] * 4 for lc in hosts}
-    placed: dict[str, list[VirtualMachine]] = {}
-    for vm in batch:
-        pinned = cluster.local_controllers.get(vm.pinned)
-        if pinned is not None:
-            candidates = [pinned] if pinned in hosts else []
-        else:
-            candidates = sorted(
-                hosts,
-                key=lambda lc: (
-                    -sum(a + b for a, b in zip(cluster.used(lc.id), extra[lc.id], strict=True)),
-                    lc.status != "ACTIVE",
-                ),
-            )
-            if cluster.config.placement.lower() == "roundrobin" and candidates:
-                cursor = cluster.placement_cursor.get(gm.id, 0) % len(candidates)
-                cluster.placement_cursor[gm.id] = cursor + 1
-                candidates = candidates[cursor:] + candidates[:cursor]
-        chosen: LocalController | None = next(
-            (lc for lc in candidates if cluster.fits(lc, vm.requested, extra[lc.id])), None
-        )
-        if chosen is None:
-            vm.status, vm.error_code = ERROR, "NOT_ENOUGH_LOCAL_CONTROLLER_CAPACITY"
-            continue
-        extra[chosen.id] = [a + b for a, b in zip(extra[chosen.id], vm.requested, strict=True)]
-        vm.local_controller_id = chosen.id
-        placed.setdefault(chosen.id, []).append(vm)
-    return placed
 
 
 def _hosts_start(
@@ -308,7 +195,7 @@ def _hosts_start(
             if any(other.name == vm.name and other.local_controller_id == lc_id for other in cluster.vms):
                 vm.status, vm.error_code = ERROR, "FAILED_TO_START_ON_HYPERVISOR"  # libvirt refuses
                 continue
-            vm.status = RUNNING
+            vm.boot()
             _provision(vm)
             vm.group_manager_id = lc.group_manager_id  # the host may have moved meanwhile (failover)
             cluster.vms.append(vm)
@@ -409,10 +296,3 @@ def take_result(cluster: Cluster, task_id: str) -> dict[str, Any] | None:
     if cluster.config.quirks.one_shot_results:
         return results.pop(task_id, None)
     return results.get(task_id)
-
-
-def _sum(vectors: Any) -> list[float]:
-    total = [0.0, 0.0, 0.0, 0.0]
-    for vector in vectors:
-        total = [a + b for a, b in zip(total, vector, strict=True)]
-    return total

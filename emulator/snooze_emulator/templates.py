@@ -5,6 +5,11 @@ Parsed with defusedxml: templates come from clients. What Snooze uses: <name> (t
 re-marshals the domain through a small JAXB model, so elements outside it are dropped and every
 interface becomes one bridge whose MAC encodes the VM's IP; a host then swaps the disk for its
 overlay and adds the context CD-ROM.
+
+In that model (libvirtConfigGenerator's LibvirtConfigDomain) <vcpu> is an int and <memory> a long:
+their attributes (`current`, `placement`, `unit`) and <currentMemory> do not survive, so libvirt
+boots the domain with exactly the numbers Snooze accounts (vcpus, KiB), and they are its maximum
+for a live resize (spec 6.5).
 """
 
 from __future__ import annotations
@@ -61,6 +66,10 @@ def rewrite_for_leader(xml: str, mac: str) -> str:
     for child in list(root):
         if child.tag not in _MODEL:
             root.remove(child)
+    for number in (root.find("vcpu"), root.find("memory")):
+        if number is not None:  # an int and a long in the model: the bare number, no attributes
+            number.attrib.clear()
+            number.text = _canonical((number.text or "").strip())
     devices = root.find("devices")
     if devices is None:
         devices = SubElement(root, "devices")
@@ -71,6 +80,11 @@ def rewrite_for_leader(xml: str, mac: str) -> str:
     SubElement(interface, "mac", {"address": mac})
     SubElement(interface, "source", {"bridge": "virbr0"})
     return _marshal(root)
+
+
+def _canonical(number: str) -> str:
+    """How JAXB writes back the number it read ("007" -> "7")."""
+    return str(int(number)) if number.lstrip("+-").isdigit() else number
 
 
 def provision(xml: str, name: str, driver: str, overlay: str, context_iso: str) -> str:

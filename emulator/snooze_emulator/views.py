@@ -10,6 +10,7 @@ from .model import UNKNOWN, Cluster, GroupManager, LocalController, VirtualMachi
 __all__ = [
     "address",
     "cluster_response",
+    "discovery",
     "group_leader_from_bootstrap",
     "group_manager",
     "local_controller",
@@ -39,20 +40,31 @@ def location(cluster: Cluster, vm: VirtualMachine) -> dict[str, Any]:
     }
 
 
-def metadata(cluster: Cluster, vm: VirtualMachine) -> dict[str, Any]:
-    """A VirtualMachineMetaData: the leader's copy in results, a group manager's in its repository."""
+def metadata(cluster: Cluster, vm: VirtualMachine, *, host_record: bool = False) -> dict[str, Any]:
+    """A VirtualMachineMetaData: the leader's copy in results, a group manager's in its repository,
+    or (host_record) the host's own, whose requestedCapacity a resize updated (spec 6.5)."""
     where = location(cluster, vm)
+    requested = vm.host_requested if host_record else vm.requested
     return {
         "virtualMachineLocation": where,
         "groupManagerControlDataAddress": where["groupManagerControlDataAddress"],
         "status": vm.status,
         "errorCode": vm.error_code,
         "ipAddress": vm.ip,
-        "requestedCapacity": [float(v) for v in vm.requested],
+        "requestedCapacity": [float(v) for v in requested],
         "usedCapacity": {},
         "xmlRepresentation": vm.xml,
         "isAssigned": False,
         "image": vm.image,
+    }
+
+
+def discovery(cluster: Cluster, vm: VirtualMachine) -> dict[str, Any]:
+    """A VirtualMachineDiscoveryResponse: where the leader found the VM (spec 6.3)."""
+    gm = cluster.group_managers[vm.group_manager_id]
+    return {
+        "localControllerId": vm.local_controller_id,
+        "groupManagerAddress": address(cluster.listen, gm.port),
     }
 
 

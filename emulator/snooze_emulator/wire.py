@@ -7,6 +7,10 @@
   makes the Java code throw (500).
 - Strings come back raw, labelled application/json; booleans as true/false; null as 204 for
   GET and an empty 200 for POST.
+- A body whose framing cannot be trusted is a 400 (a 413 above the size limit), and the connection
+  closes after the answer.
+- An exception that is not a ServerFault is a bug in the emulator, not Snooze's behaviour: it is
+  recorded (logged, kept, failing `Emulator.check()`) and answered with a 599 whose text says so.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from urllib.parse import urlsplit
 from .beans import Unconvertible, read_bean, read_int
 from .config import EmulatorConfig
 from .faults import Faults
+from .http_body import BodyError, read_body
+from .internal_errors import InternalErrors
 from .model import ServerFault
 from .traffic import RequestCounts
 
@@ -66,6 +72,7 @@ class Server(ThreadingHTTPServer):
         config: EmulatorConfig,
         faults: Faults,
         requests: RequestCounts,
+        errors: InternalErrors,
     ) -> None:
         self.component = component
         self.endpoints = endpoints
@@ -73,6 +80,7 @@ class Server(ThreadingHTTPServer):
         self.config = config
         self.faults = faults
         self.requests = requests
+        self.errors = errors
         super().__init__((host, port), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
@@ -85,8 +93,9 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its timeout ran out during a delay fault) is no error here.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+        error = sys.exc_info()[1]
+        if error is not None and not isinstance(error, ConnectionError):
+            self.errors.record(f"the {self.component} on port {self.port}", error)
 
     def stop(self) -> None:
         self.shutdown()
@@ -127,10 +136,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("OPTIONS")
 
     def _handle(self, verb: str) -> None:
-        raw_body = self._read_body()
-        if raw_body is None:
-            self._send(413, b"request body too large", "text/plain")
+        try:
+            raw_body = read_body(self.headers, self.rfile, self.server.config.max_body_bytes)
+        except BodyError as error:
             self.close_connection = True
+            reason = "Request Entity Too Large" if error.status == 413 else "Bad Request"
+            self._send(error.status, _error_page(error.status, reason), "text/html")
             return
         routed = self._route(verb)
         if isinstance(routed, int):
@@ -141,12 +152,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.count(self.server.component, method)
         fault = self.server.faults.take(self.server.component, method)
         if fault is None:
-            self._execute(verb, endpoint, raw_body, answer=True)
+            self._execute(verb, method, endpoint, raw_body, answer=True)
         elif not fault.runs_the_call:
             self._refuse(verb, fault.kind)
         else:
             time.sleep(fault.wait)
-            self._execute(verb, endpoint, raw_body, answer=fault.answers)
+            self._execute(verb, method, endpoint, raw_body, answer=fault.answers)
 
     def _refuse(self, verb: str, kind: str) -> None:
         """A fault that answers without running the call."""
@@ -183,7 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 405
         return method, endpoint
 
-    def _execute(self, verb: str, endpoint: Endpoint, raw_body: bytes, *, answer: bool) -> None:
+    def _execute(self, verb: str, method: str, endpoint: Endpoint, raw_body: bytes, *, answer: bool) -> None:
         """Run the call; answer it, or drop the connection once it ran."""
         reply: Callable[[], None]
         try:
@@ -192,8 +203,11 @@ class _Handler(BaseHTTPRequestHandler):
                 result = endpoint.handler(argument)
         except Unconvertible:
             reply = partial(self._send, 415, _error_page(415, "Unsupported Media Type"), "text/html")
-        except Exception:  # ServerFault, or any other Java-like failure: Restlet's 500 page
+        except ServerFault:  # where Snooze's Java code throws: Restlet's 500 page
             reply = partial(self._send, 500, _error_page(500, "Internal Server Error"), "text/html")
+        except Exception as error:
+            self.server.errors.record(f"{self.server.component}?{method}", error)
+            reply = partial(self._send_bug, error)
         else:
             reply = partial(self._reply, verb, result)
         if answer:
@@ -201,27 +215,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._drop()
 
-    def _read_body(self) -> bytes | None:
-        """The request body; None when it is larger than allowed."""
-        limit = self.server.config.max_body_bytes
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if length == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                size += length
-                if size > limit:
-                    return None
-                chunks.append(self.rfile.read(length))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > limit:
-            return None
-        return self.rfile.read(length) if length > 0 else b""
+    def _send_bug(self, error: Exception) -> None:
+        """Nothing a Snooze client could take for Snooze's own answer."""
+        self.send_response(599, "Emulator Internal Error")
+        body = (
+            f"snooze-emulator internal error (a bug in the emulator, not Snooze behaviour): "
+            f"{type(error).__name__}: {error}; the traceback is in the emulator's log\n"
+        ).encode()
+        self.send_header("Content-Type", "text/plain; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _argument(self, body: Body, raw: bytes) -> Any:
         if body.kind == "none":

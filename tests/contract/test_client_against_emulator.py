@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from harness.wire_calls import SEED, start
+from harness.wire_calls import PATIENCE, SEED, start
 from snooze_emulator import Emulator
 from terraform_provider_snooze.snooze_api import (
     Backoff,
@@ -48,7 +48,7 @@ def vm_template(name: str) -> VirtualMachineTemplate:
 def run(client: SnoozeClient, *templates: VirtualMachineTemplate) -> VirtualClusterResponse:
     submission = client.submit(list(templates))
     assert submission.task_id is not None
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
         result = client.poll(submission)
         if result is not None:
@@ -90,7 +90,10 @@ def test_metadata_locate_and_offline_after_destroy(client: SnoozeClient) -> None
     (listed,) = client.listing(max_age=0.0).named("a")
     assert Fingerprint.of(listed) == Fingerprint.of(current) and Fingerprint.of(current).mac_address
     gone: list[str] = []
-    assert Removal(tracker(client)).destroy({"a": record(current)}, time.monotonic() + 10, gone.append) == {}
+    assert (
+        Removal(tracker(client)).destroy({"a": record(current)}, time.monotonic() + PATIENCE, gone.append)
+        == {}
+    )
     assert gone == ["a"]
     assert client.get_virtual_machine_metadata(vm.location).is_gone
 
@@ -119,7 +122,7 @@ def test_migration_reaches_the_destination(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
     destination = next(lc for lc in client.local_controllers() if lc.id != vm.location.local_controller_id)
     current = client.get_virtual_machine_metadata(vm.location)
-    moved = Migration(tracker(client)).migrate(record(current), destination.id, time.monotonic() + 10)
+    moved = Migration(tracker(client)).migrate(record(current), destination.id, time.monotonic() + PATIENCE)
     assert moved.location.local_controller_id == destination.id
     assert Fingerprint.of(moved) == Fingerprint.of(current)
 
@@ -128,7 +131,7 @@ def test_migration_to_an_unknown_host_is_refused(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
     current = client.get_virtual_machine_metadata(vm.location)
     with pytest.raises(SnoozeMigrationError, match="no-such-lc"):
-        Migration(tracker(client)).migrate(record(current), "no-such-lc", time.monotonic() + 5)
+        Migration(tracker(client)).migrate(record(current), "no-such-lc", time.monotonic() + PATIENCE)
 
 
 def test_leader_failover_is_followed(emu: Emulator, client: SnoozeClient) -> None:

@@ -23,29 +23,6 @@ def gm_url(vm: dict[str, object]) -> str:
     return f"http://{address['address']}:{address['port']}"
 
 
-@pytest.mark.parametrize(
-    ("steps", "final"),
-    [
-        ([("suspend", True, "PAUSED"), ("suspend", False, "PAUSED"), ("resume", True, "RUNNING")], "RUNNING"),
-        ([("reboot", True, "RUNNING"), ("resume", False, "RUNNING")], "RUNNING"),
-        ([("shutdown", True, "SHUTDOWN_PENDING"), ("shutdown", True, "SHUTDOWN_PENDING")], "OFFLINE"),
-        ([("destroy", True, "SHUTDOWN_PENDING")], "OFFLINE"),
-    ],
-)
-def test_lifecycle_commands(steps: list[tuple[str, bool, str]], final: str) -> None:
-    emu = start(timing=Timing(collection_delay=0.1, removal_delay=3.0))  # a margin for a busy machine
-    try:
-        (vm,) = run(emu, template("a"))
-        location = vm["virtualMachineLocation"]
-        for command, accepted, status in steps:
-            answer = post(f"{gm_url(vm)}/groupmanager?{command}VirtualMachine", location)
-            assert answer.text == ("true" if accepted else "false"), command
-            assert metadata(emu, location)["status"] == status
-        wait_for(lambda: metadata(emu, location)["status"] == final, timeout=10)
-    finally:
-        emu.stop()
-
-
 def test_bootstrap_commands_take_the_raw_vm_id(emu: Emulator) -> None:
     (vm,) = run(emu, template("a"))
     assert post(f"{emu.bootstrap_url}/bootstrap?destroyVirtualMachine", raw="ghost").text == "false"
@@ -54,7 +31,8 @@ def test_bootstrap_commands_take_the_raw_vm_id(emu: Emulator) -> None:
 
 
 def test_a_group_manager_busy_migrating_refuses_commands() -> None:
-    emu = start(timing=Timing(collection_delay=0.1, migration_delay=1.0, removal_delay=0.1))
+    # The migration outlasts the test: the group manager is busy whenever the command comes.
+    emu = start(timing=Timing(collection_delay=0.1, migration_delay=600.0, removal_delay=0.1))
     try:
         (vm,) = run(emu, template("a"))
         location = vm["virtualMachineLocation"]
@@ -140,9 +118,8 @@ def test_faults_hit_only_the_next_calls(
             assert answer.json()["listenSettings"]
     # Other methods are untouched, and the third call is normal again.
     assert httpx.get(f"{emu.bootstrap_url}/bootstrap?getLocalControllerList").status_code == 200
-    began = time.monotonic()
     assert httpx.get(url).json()["listenSettings"]
-    assert time.monotonic() - began < 1.0
+    assert emu.fault_report()["fired"][kind] == 2 and emu.fault_report()["injected"] == []
 
 
 def test_control_api(emu: Emulator) -> None:
@@ -307,25 +284,6 @@ def test_small_subnet_runs_out_of_addresses_per_vm() -> None:
         vms = run(emu, *(template(f"vm{i}", memory=1024) for i in range(7)))
         assert [v["ipAddress"] for v in vms[:5]] == [f"10.0.0.{i}" for i in range(2, 7)]
         assert {(v["status"], v["errorCode"]) for v in vms[5:]} == {("ERROR", "NOT_ENOUGH_IP_ADDRESSES")}
-
-
-def test_resize_answers_the_new_capacity_but_keeps_the_old_one(emu: Emulator) -> None:
-    (vm,) = run(
-        emu, template("r", vcpus=1, memory=262144, networkCapacityDemand={"rxBytes": 10, "txBytes": 20})
-    )
-    location = vm["virtualMachineLocation"]
-    url = f"{gm_url(vm)}/groupmanager?resizeVirtualMachine"
-    answer = post(url, {"virtualMachineLocation": location, "resizedCapacity": [2, 524288, -1, -1]})
-    # Defaulted network entries come back swapped (spec 6.5).
-    assert answer.json()["requestedCapacity"] == [2.0, 524288.0, 20.0, 10.0]
-    assert metadata(emu, location)["requestedCapacity"] == [1.0, 262144.0, 10.0, 20.0]
-    emu.set_quirk("resize_swaps_network", False)
-    answer = post(url, {"virtualMachineLocation": location, "resizedCapacity": [-1, -1, 30, -1]})
-    assert answer.json()["requestedCapacity"] == [1.0, 262144.0, 30.0, 20.0]
-    assert post(f"{gm_url(vm)}/groupmanager?suspendVirtualMachine", location).text == "true"
-    assert post(url, {"virtualMachineLocation": location, "resizedCapacity": [2]}).status_code == 500
-    emu.set_quirk("resize_non_running_is_500", False)
-    assert post(url, {"virtualMachineLocation": location, "resizedCapacity": [2]}).content == b""
 
 
 def test_energy_saver_calls_are_500_when_energy_management_is_off(emu: Emulator) -> None:

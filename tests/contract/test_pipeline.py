@@ -3,8 +3,6 @@ retries of busy ones, collection rounds, how answers are merged, what the XML be
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from harness.wire_calls import SEED, metadata, post, result, run, start, submit, template, wait_for
 from snooze_emulator import Emulator, Timing
@@ -15,13 +13,14 @@ def discover(emu: Emulator, name: str) -> httpx.Response:
 
 
 def test_vms_run_on_their_group_manager_before_the_leader_collects() -> None:
-    with start(timing=Timing(collection_delay=3.0, start_delay=0.05)) as emu:
+    # The first collection round outlasts the test: the VM runs, the result is not there yet.
+    with start(timing=Timing(collection_delay=600.0, start_delay=0.05)) as emu:
         task_id = submit(emu, template("early"))
-        wait_for(lambda: discover(emu, "early").content != b"", timeout=2.5)
+        wait_for(lambda: discover(emu, "early").content != b"")
+        assert emu.vms()[0]["status"] == "RUNNING"
         assert (
             post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id).content == b""
         )
-        assert result(emu, task_id)["virtualMachineMetaData"][0]["status"] == "RUNNING"
 
 
 def test_a_group_manager_starting_vms_refuses_commands() -> None:
@@ -30,11 +29,10 @@ def test_a_group_manager_starting_vms_refuses_commands() -> None:
         location = vm["virtualMachineLocation"]
         gm = vm["groupManagerControlDataAddress"]
         gm_url = f"http://{gm['address']}:{gm['port']}"
-        emu.config.timing.start_delay = 1.0
+        emu.config.timing.start_delay = 600.0  # starting "b" outlasts the test
         submit(emu, template("b"))
         wait_for(lambda: post(f"{gm_url}/groupmanager?suspendVirtualMachine", location).text == "false")
-        wait_for(lambda: post(f"{gm_url}/groupmanager?suspendVirtualMachine", location).text == "true")
-        assert metadata(emu, location)["status"] == "PAUSED"
+        assert metadata(emu, location)["status"] == "RUNNING"
 
 
 def test_a_busy_group_manager_is_retried_until_it_accepts() -> None:
@@ -74,7 +72,6 @@ def test_a_slow_group_manager_flags_the_whole_cluster_until_it_answers() -> None
     timing = Timing(collection_delay=0.1, start_delay=0.25)
     with start(group_managers=3, local_controllers=2, timing=timing) as emu:
         task_id = submit(emu, template("a"), template("b"))
-        time.sleep(0.15)  # first round: nobody has answered yet
         vms = result(emu, task_id)["virtualMachineMetaData"]
         assert [v["status"] for v in vms] == ["RUNNING", "RUNNING"]
         assert {v["virtualMachineLocation"]["groupManagerId"] for v in vms} == {

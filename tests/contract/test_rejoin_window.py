@@ -207,7 +207,7 @@ def test_the_window_ends_by_itself_after_the_rejoin_delay() -> None:
         failed_over = time.monotonic()
         emu.fail_over()
         discover = f"{emu.group_leader_url}/groupmanager?discoverVirtualMachine"
-        wait_for(lambda: post(discover, raw="v1").content != b"", timeout=10)
+        wait_for(lambda: post(discover, raw="v1").content != b"")
         assert time.monotonic() - failed_over >= 1.0, "never before the delay"
         assert emu.state()["rejoiningGroupManagers"] == []
 
@@ -260,3 +260,56 @@ def test_rejoin_delay_flag_and_defaults(flags: list[str], delay: float) -> None:
 def test_help_documents_the_rejoin_window() -> None:
     help_text = emulator_help()
     assert "--rejoin-delay" in help_text and "rejoiningGroupManagers" in help_text
+    assert "POST   /rejoin/GM" in help_text
+
+
+def mac_of(vm: dict[str, Any]) -> str:
+    xml: str = vm["xmlRepresentation"]
+    return xml.split('<mac address="', 1)[1].split('"', 1)[0]
+
+
+def test_group_managers_joining_one_at_a_time_let_an_address_in_use_run_twice() -> None:
+    """Real group managers notice the heartbeat timeout at slightly different times: one that
+    joined gets VMs whose addresses the leader's fresh pool still holds for another's VMs."""
+    with start(group_managers=4, timing=TIMING) as emu:
+        first, second, third = (gm.id for gm in emu.cluster.managers())
+        (holder,) = run(emu, template("holder", hostId=third))
+        assert (holder["status"], holder["ipAddress"]) == ("RUNNING", "192.168.122.2")
+        emu.fail_over()
+        assert emu.state()["groupLeaderId"] == first
+        assert sorted(emu.state()["rejoiningGroupManagers"]) == sorted([second, third])
+
+        answer = httpx.post(f"{emu.admin_url}/rejoin/{second}")
+        assert answer.json() == {"rejoiningGroupManagers": [third]}
+        (twin,) = run(emu, template("twin"))
+        assert (twin["status"], twin["ipAddress"]) == ("RUNNING", "192.168.122.2")
+        assert twin["virtualMachineLocation"]["groupManagerId"] == second
+        assert leader_view(emu)["vms"] == ["twin"], "the holder's group manager has not joined"
+        assert metadata(emu, holder["virtualMachineLocation"])["status"] == "RUNNING"
+
+        emu.rejoin_now(third)
+        assert emu.state()["rejoiningGroupManagers"] == []
+        listed = post(f"{emu.bootstrap_url}/bootstrap?getVirtualMachineDescriptions", {}).json()[
+            "virtualMachines"
+        ]
+        assert sorted((vm["virtualMachineLocation"]["virtualMachineId"], vm["status"]) for vm in listed) == [
+            ("holder", "RUNNING"),
+            ("twin", "RUNNING"),
+        ]
+        assert {vm["ipAddress"] for vm in listed} == {"192.168.122.2"}
+        assert {mac_of(vm) for vm in listed} == {"54:56:c0:a8:7a:2"}
+        (after,) = run(emu, template("after"))
+        assert after["ipAddress"] == "192.168.122.3", "both joined: .2 is out of the pool"
+
+
+def test_joining_one_group_manager_hands_it_the_hosts_left_without_one() -> None:
+    with start(group_managers=4, timing=TIMING) as emu:
+        first, second, third = (gm.id for gm in emu.cluster.managers())
+        leaders_hosts = [h["id"] for h in emu.hosts() if h["location"]["groupManagerId"] == first]
+        emu.fail_over()
+        emu.rejoin_now(second)
+        owners = {h["id"]: h["location"]["groupManagerId"] for h in emu.hosts()}
+        assert leaders_hosts and {owners[lc] for lc in leaders_hosts} == {second}
+        assert third in owners.values(), "the one still rejoining keeps its own"
+        emu.rejoin_now(second)  # already joined: nothing changes
+        assert emu.state()["rejoiningGroupManagers"] == [third]

@@ -10,7 +10,6 @@ from snooze_emulator import Emulator, Timing
 
 
 def test_seed_flow_start_poll_migrate_and_list_hosts() -> None:
-    # Collection a second after the submission: the first poll comes well before, even on a busy machine.
     with start(timing=Timing(collection_delay=1.0, removal_delay=0.1, migration_delay=0.2)) as emu:
         seed_flow(emu)
 
@@ -21,9 +20,12 @@ def seed_flow(emu: Emulator) -> None:
             {"libVirtTemplate": SEED, "networkCapacityDemand": {"rxBytes": 12800.0, "txBytes": 12800.0}}
         ]
     }
-    task_id = post(f"{emu.group_leader_url}/groupmanager?startVirtualCluster", body).text
-    # Asynchronous: nothing is ready in the call that created the task.
-    assert post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id).content == b""
+    with emu.paused():  # the first poll comes before the first collection round, however slow the machine
+        task_id = post(f"{emu.group_leader_url}/groupmanager?startVirtualCluster", body).text
+        # Asynchronous: nothing is ready in the call that created the task.
+        assert (
+            post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id).content == b""
+        )
     answer = result(emu, task_id)
     assert answer["errorCode"] is None
     (vm,) = answer["virtualMachineMetaData"]
@@ -89,10 +91,11 @@ def seed_flow(emu: Emulator) -> None:
 
 
 def test_pending_and_unknown_task_ids_look_the_same() -> None:
-    emu = start(timing=__import__("snooze_emulator").Timing(collection_delay=1.0))
+    emu = start(timing=Timing(collection_delay=1.0))
     try:
-        task_id = submit(emu, template("a"))
-        pending = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id)
+        with emu.paused():
+            task_id = submit(emu, template("a"))
+            pending = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id)
         unknown = post(
             f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse",
             raw="00000000-0000-0000-0000-000000000000",

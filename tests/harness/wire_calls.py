@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,23 @@ import httpx
 from snooze_emulator import Emulator, EmulatorConfig, Timing
 
 FAST = Timing(collection_delay=0.1, removal_delay=0.1, migration_delay=0.2, summary_delay=0.0)
+# Generous: a deadline only bounds how long a broken test takes to fail, on however busy a machine.
+PATIENCE = 30.0
 # The seed example's debian1 template, as the Snooze documentation submits it.
 SEED = json.loads((Path(__file__).parent.parent / "fixtures" / "debian1-seed.json").read_text())[
     "libVirtTemplate"
 ]
 
 
+# Every emulator started through start(): the contract tests' fixture stops each at teardown and
+# fails the test if an internal error (a bug in the emulator) happened.
+STARTED: list[Emulator] = []
+
+
 def start(**overrides: Any) -> Emulator:
-    return Emulator(EmulatorConfig(**{"base_port": 0, "timing": FAST, **overrides})).start()
+    emulator = Emulator(EmulatorConfig(**{"base_port": 0, "timing": FAST, **overrides})).start()
+    STARTED.append(emulator)
+    return emulator
 
 
 def post(
@@ -58,7 +68,7 @@ def submit(emu: Emulator, *templates: dict[str, Any]) -> str:
     return answer.text
 
 
-def result(emu: Emulator, task_id: str, timeout: float = 5.0) -> dict[str, Any]:
+def result(emu: Emulator, task_id: str, timeout: float = PATIENCE) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         answer = post(f"{emu.group_leader_url}/groupmanager?getVirtualClusterResponse", raw=task_id)
@@ -85,7 +95,7 @@ def metadata(emu: Emulator, location: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def wait_for(check: Any, timeout: float = 5.0) -> None:
+def wait_for(check: Callable[[], object], timeout: float = PATIENCE) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
