@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 ROOT := $(abspath .)
 PROTO_OUT := provider/terraform_provider_snooze/runtime/_generated
 
-.PHONY: venv engines test lint typecheck proto bench docs demo demo-stop install uninstall clean
+.PHONY: venv engines test lint typecheck reliability proto bench docs demo demo-stop install uninstall clean
 
 venv: $(VENV)/.installed
 
@@ -43,6 +43,10 @@ typecheck: venv
 
 test: venv engines lint typecheck
 	$(BIN)/pytest -n 4 --dist loadgroup
+
+# The fault matrix with real Terraform against the emulator (its fast scenarios run in `make test`).
+reliability: venv engines
+	cd tests && $(ROOT)/$(BIN)/python -m reliability
 
 proto: venv
 	$(BIN)/python -m grpc_tools.protoc \

@@ -68,7 +68,7 @@ class SnoozeProvider(Provider):
 
     def configure(self, request: ConfigureRequest) -> Any:
         """The session resources use; None while a setting is known only after apply."""
-        from .snooze_calls import SnoozeSession
+        from .session import SnoozeSession
 
         config = request.config
         if not cty.is_wholly_known(config, self.schema.cty_type):
@@ -97,7 +97,7 @@ class SnoozeProvider(Provider):
         return [VirtualClusterResource()]
 
     def data_sources(self) -> Sequence[DataSource]:
-        from .local_controllers import LocalControllersDataSource
+        from .local_controllers.data_source import LocalControllersDataSource
 
         return [LocalControllersDataSource()]
 

@@ -199,7 +199,7 @@ def test_import_of_unknown_vm_fails_clearly(tf: Terraform) -> None:
     tf.init()
     result = tf.run("import", "-no-color", "snooze_virtual_cluster.web", "ghost")
     assert result.returncode != 0
-    assert "knows no virtual machine named 'ghost'" in result.output
+    assert "Snooze runs no virtual machine named 'ghost'" in result.output
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,29 @@ from harness.wire_calls import PATIENCE, SEED, start
 from snooze_emulator import Emulator
 from terraform_provider_snooze.snooze_api import (
     Backoff,
+    Fingerprint,
+    Migration,
     NetworkDemand,
+    Pace,
+    Removal,
     SnoozeClient,
-    SnoozeRejectedError,
+    SnoozeMigrationError,
+    Tracker,
     VirtualClusterResponse,
+    VirtualMachineMetaData,
     VirtualMachineTemplate,
+    VmRecord,
 )
 
 QUICK = Backoff(first=0.05, cap=0.2)
+
+
+def tracker(client: SnoozeClient) -> Tracker:
+    return Tracker(client, Pace(QUICK), grace=1.0)
+
+
+def record(vm: VirtualMachineMetaData) -> VmRecord:
+    return VmRecord(Fingerprint.of(vm), vm.location)
 
 
 @pytest.fixture
@@ -31,10 +46,15 @@ def vm_template(name: str) -> VirtualMachineTemplate:
 
 
 def run(client: SnoozeClient, *templates: VirtualMachineTemplate) -> VirtualClusterResponse:
-    task_id = client.start_virtual_cluster(list(templates))
-    return client.wait_for_virtual_cluster_response(
-        task_id, deadline=time.monotonic() + PATIENCE, backoff=QUICK
-    )
+    submission = client.submit(list(templates))
+    assert submission.task_id is not None
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        result = client.poll(submission)
+        if result is not None:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("no result")
 
 
 def test_parameter_mode_submission_runs(client: SnoozeClient) -> None:
@@ -55,29 +75,35 @@ def test_template_mode_submission_runs(client: SnoozeClient) -> None:
 
 
 def test_the_result_is_read_once(client: SnoozeClient) -> None:
-    task_id = client.start_virtual_cluster([vm_template("a")])
-    client.wait_for_virtual_cluster_response(task_id, deadline=time.monotonic() + PATIENCE, backoff=QUICK)
-    assert client.get_virtual_cluster_response(task_id) is None
+    submission = client.submit([vm_template("a")])
+    run_result = None
+    while run_result is None:
+        run_result = client.poll(submission)
+        time.sleep(0.05)
+    assert client.poll(submission) is None
 
 
 def test_metadata_locate_and_offline_after_destroy(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
     current = client.get_virtual_machine_metadata(vm.location)
     assert current.status == "RUNNING" and not current.is_gone
-    found = client.discover_virtual_machine("a")
-    assert found is not None and found.local_controller_id == vm.location.local_controller_id
-    client.destroy("a", vm.location, deadline=time.monotonic() + PATIENCE, backoff=QUICK)
-    client.wait_until_gone("a", vm.location, deadline=time.monotonic() + PATIENCE, backoff=QUICK)
+    (listed,) = client.listing(max_age=0.0).named("a")
+    assert Fingerprint.of(listed) == Fingerprint.of(current) and Fingerprint.of(current).mac_address
+    gone: list[str] = []
+    assert (
+        Removal(tracker(client)).destroy({"a": record(current)}, time.monotonic() + PATIENCE, gone.append)
+        == {}
+    )
+    assert gone == ["a"]
     assert client.get_virtual_machine_metadata(vm.location).is_gone
-    assert client.locate("a", vm.location) is None
 
 
 def test_suspend_and_resume(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
-    assert client.suspend_virtual_machine(vm.location) is True
+    assert client.command("suspend", vm.location) is True
     assert client.get_virtual_machine_metadata(vm.location).status == "PAUSED"
-    assert client.suspend_virtual_machine(vm.location) is False
-    assert client.resume_virtual_machine(vm.location) is True
+    assert client.command("suspend", vm.location) is False
+    assert client.command("resume", vm.location) is True
 
 
 def test_local_controllers_from_the_bootstrap_or_the_leader() -> None:
@@ -86,8 +112,7 @@ def test_local_controllers_from_the_bootstrap_or_the_leader() -> None:
         emu.set_quirk("bootstrap_lists_controllers", lists)
         try:
             with SnoozeClient([emu.bootstrap_url], timeout=5.0) as client:
-                assert (client.get_local_controller_list_from_bootstrap() is None) is not lists
-                hosts = client.get_local_controllers()
+                hosts = client.local_controllers()
                 assert sorted(lc.id for lc in hosts) == sorted(h["id"] for h in emu.hosts())
         finally:
             emu.stop()
@@ -95,33 +120,29 @@ def test_local_controllers_from_the_bootstrap_or_the_leader() -> None:
 
 def test_migration_reaches_the_destination(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
-    destination = next(
-        lc for lc in client.get_local_controllers() if lc.id != vm.location.local_controller_id
-    )
-    moved = client.migrate(
-        "a", vm.location, destination.id, deadline=time.monotonic() + PATIENCE, backoff=QUICK
-    )
+    destination = next(lc for lc in client.local_controllers() if lc.id != vm.location.local_controller_id)
+    current = client.get_virtual_machine_metadata(vm.location)
+    moved = Migration(tracker(client)).migrate(record(current), destination.id, time.monotonic() + PATIENCE)
     assert moved.location.local_controller_id == destination.id
-    again = client.wait_for_migration(
-        "a", destination.id, deadline=time.monotonic() + PATIENCE, backoff=QUICK
-    )
-    assert again.location.local_controller_id == destination.id
+    assert Fingerprint.of(moved) == Fingerprint.of(current)
 
 
 def test_migration_to_an_unknown_host_is_refused(client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
-    with pytest.raises(SnoozeRejectedError):
-        client.migrate("a", vm.location, "no-such-lc", deadline=time.monotonic() + PATIENCE, backoff=QUICK)
+    current = client.get_virtual_machine_metadata(vm.location)
+    with pytest.raises(SnoozeMigrationError, match="no-such-lc"):
+        Migration(tracker(client)).migrate(record(current), "no-such-lc", time.monotonic() + PATIENCE)
 
 
 def test_leader_failover_is_followed(emu: Emulator, client: SnoozeClient) -> None:
     (vm,) = run(client, vm_template("a")).virtual_machines
     old = client.group_leader().id
     new = emu.fail_over()
-    assert client.get_local_controller_list()  # the old leader's port is dead: ask the bootstrap again
-    assert client.group_leader().id == new != old
-    assert client.locate("a", vm.location) is not None
+    # The old leader's port is dead: the submission asks the bootstrap again and goes to the new one.
     assert run(client, vm_template("b")).virtual_machines[0].status == "RUNNING"
+    assert client.group_leader().id == new != old
+    current = client.get_virtual_machine_metadata(vm.location)
+    assert not current.is_gone and Fingerprint.of(current).ip_address == vm.ip_address
 
 
 def test_unknown_image_leaves_the_vm_out(client: SnoozeClient) -> None:

@@ -106,6 +106,19 @@ class Terraform:
         )
         return Result(list(args), completed.returncode, completed.stdout, completed.stderr)
 
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """`terraform ARGS` in the background, in a process group of its own (with its providers),
+        so that a test can interrupt or kill it as a terminal or a CI runner would."""
+        return subprocess.Popen(
+            [str(self.engine), f"-chdir={self.workdir}", *args],
+            env={**self.base_env, **self.env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
     def init(self) -> Result:
         return self.run("init", "-no-color").check()
 

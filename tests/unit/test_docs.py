@@ -10,7 +10,7 @@ import pytest
 from harness.terraform import ROOT, Terraform
 from terraform_provider_snooze import docs
 from terraform_provider_snooze.docs import render_all
-from terraform_provider_snooze.local_controllers import LocalControllersDataSource
+from terraform_provider_snooze.local_controllers.data_source import LocalControllersDataSource
 from terraform_provider_snooze.provider import SnoozeProvider
 from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.docgen import Page, render_page

@@ -19,8 +19,8 @@ from terraform_provider_snooze.runtime import cty
 from terraform_provider_snooze.runtime.cty.path import AttributePath
 from terraform_provider_snooze.runtime.diagnostics import Diagnostics
 from terraform_provider_snooze.runtime.interfaces import ConfigureRequest
+from terraform_provider_snooze.session import SnoozeSession
 from terraform_provider_snooze.snooze_api import SnoozeClient, SnoozeUnreachableError
-from terraform_provider_snooze.snooze_calls import SnoozeSession
 
 SECRET = "s3cr3t-pw"
 URLS = AttributePath.root("bootstrap_urls")
@@ -85,10 +85,12 @@ def test_credentials_leave_the_url_and_go_to_that_host_and_port_alone() -> None:
                 "listenSettings": {"controlDataAddress": {"address": "10.0.0.1", "port": 5001}},
             }
             return httpx.Response(200, json=leader)
+        if request.url.port == 5000:
+            return httpx.Response(204)  # the bootstrap keeps no host list: the leader is asked
         return httpx.Response(200, json={"localControllers": []})
 
     with SnoozeClient(bare, transport=httpx.MockTransport(snooze), auth=auth) as client:
-        client.get_local_controller_list()
+        client.local_controllers()
     # httpx would have sent "us@er:<secret>" from the URL; the group leader (another port) gets nothing.
     assert seen == {"10.0.0.1:5000": "Basic dXNAZXI6czNjcjN0LXB3", "10.0.0.1:5001": None}
 
@@ -148,7 +150,9 @@ def test_configure_connects_with_the_settings_and_no_credentials_in_urls() -> No
     )
     assert list(diagnostics) == []
     assert isinstance(session, SnoozeSession)
-    assert session.client.bootstrap_urls == ["http://10.0.0.1:5000"] and session.poll_interval == 0.2
+    assert (
+        session.client._discovery.bootstrap_urls == ["http://10.0.0.1:5000"] and session.poll_interval == 0.2
+    )
     session.client.close()
 
 

@@ -280,6 +280,9 @@ def _become_the_launch(
 
 def _stop_with_launcher(connection: socket.socket) -> None:
     """The launcher never writes again: its connection ends when it exits or is killed."""
+    # Blocking: the start-up timeout the resident set on the connection would end this wait, and
+    # the provider with it, after that many seconds of a launcher's (normal) silence.
+    connection.settimeout(None)
     try:
         while connection.recv(64):
             pass

@@ -1,16 +1,28 @@
-"""A client of the Snooze IaaS manager's REST API. It knows nothing of Terraform."""
+"""A client of the Snooze IaaS manager's REST API. It knows nothing of Terraform.
 
-from .client import SnoozeClient
+client      one method per Snooze call (wire.py: the HTTP forms, discovery.py: the group leader)
+snapshot    one bulk listing of every VM, shared and short-lived
+identity    which VM is which: fingerprints, records, resolution
+tracking    finding recorded VMs again, never taking doubt for absence
+launching   claiming names, submitting once, reconciling whatever happens
+removal     destroying exactly our instances
+migration   live migration that fails fast
+"""
+
+from .client import COMMANDS, SnoozeClient
 from .errors import (
     NoGroupLeaderError,
     SnoozeError,
     SnoozeHTTPError,
-    SnoozeLeaderChangedError,
     SnoozeProtocolError,
     SnoozeRejectedError,
+    SnoozeSlowError,
     SnoozeTimeoutError,
     SnoozeUnreachableError,
 )
+from .identity import Fingerprint, Presence, Resolution, VmRecord
+from .launching import Fate, Launcher, Outcome
+from .migration import Migration, SnoozeMigrationError
 from .models import (
     OFFLINE,
     RUNNING,
@@ -22,42 +34,60 @@ from .models import (
     MigrationSettings,
     NetworkAddress,
     NetworkDemand,
+    Submission,
     VirtualClusterResponse,
-    VirtualMachineDiscovery,
     VirtualMachineImage,
     VirtualMachineLocation,
     VirtualMachineMetaData,
     VirtualMachineTemplate,
     WakeupSettings,
 )
-from .waiting import Backoff
+from .removal import Removal
+from .snapshot import Listing
+from .tracking import REJOIN_GRACE, Tracker
+from .waiting import Backoff, Pace
 
 __all__ = [
+    "COMMANDS",
     "OFFLINE",
+    "REJOIN_GRACE",
     "RUNNING",
     "SHUTDOWN_PENDING",
     "UNKNOWN",
     "Backoff",
+    "Fate",
+    "Fingerprint",
     "GroupManagerDescription",
     "HypervisorSettings",
+    "Launcher",
+    "Listing",
     "LocalControllerDescription",
+    "Migration",
     "MigrationSettings",
     "NetworkAddress",
     "NetworkDemand",
     "NoGroupLeaderError",
+    "Outcome",
+    "Pace",
+    "Presence",
+    "Removal",
+    "Resolution",
     "SnoozeClient",
     "SnoozeError",
     "SnoozeHTTPError",
-    "SnoozeLeaderChangedError",
+    "SnoozeMigrationError",
     "SnoozeProtocolError",
     "SnoozeRejectedError",
+    "SnoozeSlowError",
     "SnoozeTimeoutError",
     "SnoozeUnreachableError",
+    "Submission",
+    "Tracker",
     "VirtualClusterResponse",
-    "VirtualMachineDiscovery",
     "VirtualMachineImage",
     "VirtualMachineLocation",
     "VirtualMachineMetaData",
     "VirtualMachineTemplate",
+    "VmRecord",
     "WakeupSettings",
 ]

@@ -23,7 +23,7 @@ log = logging.getLogger("terraform_provider_snooze.snooze_api")
 
 
 class _Known:
-    """What discovery has learnt, shared by every view of one client and every thread."""
+    """What discovery has learnt, shared by every thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -32,16 +32,12 @@ class _Known:
 
 
 class LeaderDiscovery:
-    def __init__(self, wire: Wire, bootstrap_urls: Sequence[str], known: _Known | None = None) -> None:
+    def __init__(self, wire: Wire, bootstrap_urls: Sequence[str]) -> None:
         if not bootstrap_urls:
             raise ValueError("at least one bootstrap URL is needed")
         self.wire = wire
         self.bootstrap_urls = [url.rstrip("/") for url in bootstrap_urls]
-        self._known = known or _Known()
-
-    def with_wire(self, wire: Wire) -> LeaderDiscovery:
-        """The same knowledge, calling through another wire (one whose pauses can be cancelled)."""
-        return LeaderDiscovery(wire, self.bootstrap_urls, self._known)
+        self._known = _Known()
 
     def bootstrap_call(self, verb: str, method: str, **kwargs: Any) -> Reply:
         """Calls the first bootstrap that answers (the last one that did comes first)."""

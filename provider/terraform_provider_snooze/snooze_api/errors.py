@@ -2,11 +2,11 @@
 
 SnoozeError
 ├── SnoozeUnreachableError    no bootstrap or component answered (which URLs were tried, why)
+├── SnoozeSlowError           a component took the connection but did not answer within request_timeout
 ├── NoGroupLeaderError        the bootstrap knows no group leader yet (retry later)
 ├── SnoozeHTTPError           an HTTP status Snooze gives on failure (405, 415, 500, ...)
 ├── SnoozeProtocolError       an answer Snooze would not give (not JSON, wrong shape)
 ├── SnoozeRejectedError       Snooze refused a request (an empty answer where a result was due)
-├── SnoozeLeaderChangedError  the group leader changed while one of its one-shot results was pending
 └── SnoozeTimeoutError        a wait ended before Snooze reached the expected state
 """
 
@@ -19,24 +19,26 @@ __all__ = [
     "NoGroupLeaderError",
     "SnoozeError",
     "SnoozeHTTPError",
-    "SnoozeLeaderChangedError",
     "SnoozeProtocolError",
     "SnoozeRejectedError",
+    "SnoozeSlowError",
     "SnoozeTimeoutError",
     "SnoozeUnreachableError",
 ]
 
 
 class SnoozeError(Exception):
-    """Anything that went wrong talking to Snooze."""
+    """Anything that went wrong talking to Snooze.
+
+    `request_sent` is true when the request may have reached Snooze and taken effect although no
+    usable answer came back: a call that is not idempotent must then be reconciled, not repeated.
+    """
+
+    request_sent: bool = False
 
 
 class SnoozeUnreachableError(SnoozeError):
-    """No answer: connection refused, name not resolved, connection lost, or no reply in time.
-
-    `request_sent` is true when the request may have reached Snooze before the connection failed
-    (so a non-idempotent call may have taken effect and was not repeated).
-    """
+    """No answer: connection refused, name not resolved, or connection lost."""
 
     def __init__(self, urls: Sequence[str], reason: str, *, request_sent: bool = False) -> None:
         self.urls = list(urls)
@@ -49,6 +51,25 @@ class SnoozeUnreachableError(SnoozeError):
             "is in the way."
         )
         super().__init__(f"Snooze is unreachable: no answer from {', '.join(self.urls)} ({reason}). {advice}")
+
+
+class SnoozeSlowError(SnoozeError):
+    """The connection was made and the request sent, but no answer came within `seconds`."""
+
+    def __init__(self, url: str, seconds: float, *, request_sent: bool) -> None:
+        self.url = url
+        self.seconds = seconds
+        self.request_sent = request_sent
+        consequence = (
+            " The request may have taken effect and was not repeated."
+            if request_sent
+            else " It was tried again and stayed silent."
+        )
+        super().__init__(
+            f"Snooze at {url} did not answer within request_timeout ({seconds:g}s): it is reachable but "
+            f"slow (busy, or overloaded).{consequence} Raise request_timeout in the provider block if "
+            "Snooze is just slow."
+        )
 
 
 class NoGroupLeaderError(SnoozeError):
@@ -81,7 +102,8 @@ def _short(body: str, limit: int = 200) -> str:
 
 
 class SnoozeHTTPError(SnoozeError):
-    def __init__(self, status: int, method: str, url: str, body: str) -> None:
+    def __init__(self, status: int, method: str, url: str, body: str, *, request_sent: bool = False) -> None:
+        self.request_sent = request_sent
         self.status = status
         self.method = method
         self.url = url
@@ -101,20 +123,6 @@ class SnoozeProtocolError(SnoozeError):
 
 class SnoozeRejectedError(SnoozeError):
     """Snooze gave an empty answer where it gives a result when it accepts the request."""
-
-
-class SnoozeLeaderChangedError(SnoozeError):
-    """A new group leader never has the results of the old one (spec 1.3, 6.1.4)."""
-
-    def __init__(self, task_id: str, old_leader: str, new_leader: str) -> None:
-        self.task_id = task_id
-        self.old_leader = old_leader
-        self.new_leader = new_leader
-        super().__init__(
-            f"The group leader changed ({old_leader} -> {new_leader}) while task {task_id} was pending; "
-            "the new leader never has the results of the old one. The task's VMs may have started "
-            "anyway: look them up by name."
-        )
 
 
 class SnoozeTimeoutError(SnoozeError):

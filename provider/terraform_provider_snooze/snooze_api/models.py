@@ -23,8 +23,8 @@ __all__ = [
     "MigrationSettings",
     "NetworkAddress",
     "NetworkDemand",
+    "Submission",
     "VirtualClusterResponse",
-    "VirtualMachineDiscovery",
     "VirtualMachineImage",
     "VirtualMachineLocation",
     "VirtualMachineMetaData",
@@ -210,6 +210,10 @@ class VirtualMachineMetaData:
         )
 
     @property
+    def name(self) -> str:
+        return self.location.virtual_machine_id
+
+    @property
     def is_gone(self) -> bool:
         """The group manager's stub for a VM it does not have (spec 6.3): status OFFLINE."""
         return self.status == OFFLINE and self.location.local_controller_id == UNKNOWN
@@ -229,25 +233,6 @@ class VirtualClusterResponse:
         code = obj.get("errorCode")
         return cls(
             None if code is None else str(code), [VirtualMachineMetaData.from_json(m) for m in machines]
-        )
-
-
-@dataclass(frozen=True)
-class VirtualMachineDiscovery:
-    local_controller_id: str
-    group_manager_address: NetworkAddress
-
-    @classmethod
-    def from_json(cls, data: Any) -> VirtualMachineDiscovery:
-        obj = _object(data, "a discovery response")
-        return cls(_str(obj, "localControllerId"), NetworkAddress.from_json(obj.get("groupManagerAddress")))
-
-    def location_of(self, vm_id: str) -> VirtualMachineLocation:
-        """Enough of a location for the group manager's calls, which look VMs up by LC id and name."""
-        return VirtualMachineLocation(
-            virtual_machine_id=vm_id,
-            local_controller_id=self.local_controller_id,
-            group_manager_control_data_address=self.group_manager_address,
         )
 
 
@@ -293,12 +278,14 @@ class LocalControllerDescription:
     total_capacity: list[float]
     assigned_virtual_machines: list[str]
     group_manager_id: str = UNKNOWN
+    group_manager_address: NetworkAddress = field(default_factory=NetworkAddress)
 
     @classmethod
     def from_json(cls, data: Any) -> LocalControllerDescription:
         obj = _object(data, "a local controller")
         wakeup = _object(obj.get("wakeupSettings"), "wake-up settings")
         assigned = obj.get("assignedVirtualMachines") or []
+        location = _object(obj.get("location"), "a location")
         return cls(
             id=_str(obj, "id"),
             hostname=_str(obj, "hostname"),
@@ -311,7 +298,8 @@ class LocalControllerDescription:
                 a if isinstance(a, str) else VirtualMachineMetaData.from_json(a).location.virtual_machine_id
                 for a in assigned
             ],
-            group_manager_id=_str(_object(obj.get("location"), "a location"), "groupManagerId"),
+            group_manager_id=_str(location, "groupManagerId"),
+            group_manager_address=NetworkAddress.from_json(location.get("groupManagerControlDataAddress")),
         )
 
 
@@ -325,3 +313,23 @@ class GroupManagerDescription:
         obj = _object(data, "a group manager description")
         listen = _object(obj.get("listenSettings"), "listen settings")
         return cls(_str(obj, "id"), NetworkAddress.from_json(listen.get("controlDataAddress")))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One startVirtualCluster as sent: to which leader, when (on the client's clock), and the task
+    id Snooze gave, or, when it gave none usable, why: then it may or may not have been queued.
+    `in_flight`: no answer came before request_timeout, so Snooze may still be working on it.
+    `managers`: the group managers that managed hosts when it was sent, any of which may have
+    started its VMs; after a leader change, listings miss those not yet rejoined (spec 1.3)."""
+
+    leader: GroupManagerDescription
+    sent_at: float
+    task_id: str | None
+    trouble: str = ""
+    in_flight: bool = False
+    managers: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.task_id is None

@@ -6,10 +6,11 @@ any wait at once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["Backoff"]
+__all__ = ["Backoff", "Pace"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,28 @@ class Backoff:
                 return
             sleep(min(interval, remaining))
             yield clock() - started
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How one operation waits: its backoff, the sleep it waits with (which may raise to cancel),
+    and the clock its deadlines are read on."""
+
+    backoff: Backoff = field(default_factory=Backoff)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+    def polls(self, deadline: float) -> Iterator[float]:
+        """One iteration per poll until the deadline, sleeping with backoff in between."""
+        return self.backoff.until(deadline, self.sleep, self.clock)
+
+    def wait_until(self, moment: float, deadline: float) -> bool:
+        """Sleeps until `moment`; False (without sleeping past it) when the deadline comes first."""
+        remaining = moment - self.clock()
+        if remaining <= 0:
+            return True
+        if moment > deadline:
+            self.sleep(max(0.0, deadline - self.clock()))
+            return False
+        self.sleep(remaining)
+        return True

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from .errors import SnoozeHTTPError, SnoozeProtocolError, SnoozeUnreachableError
+from .errors import SnoozeError, SnoozeHTTPError, SnoozeProtocolError, SnoozeSlowError, SnoozeUnreachableError
 
 __all__ = ["RETRIES", "Reply", "Unreachable", "Wire"]
 
@@ -116,9 +116,7 @@ class Wire:
                 raise Unreachable(url, str(error) or type(error).__name__) from None
             except httpx.TransportError as error:
                 if attempt == attempts:
-                    raise SnoozeUnreachableError(
-                        [url], f"{type(error).__name__}: {error}".rstrip(": "), request_sent=not idempotent
-                    ) from None
+                    raise self._no_answer(url, error, request_sent=not idempotent) from None
                 self.pause(RETRY_PAUSE * attempt)
                 continue
             if response.status_code >= 500 and attempt < attempts:
@@ -128,5 +126,19 @@ class Wire:
                 return Reply(url, None)
             if response.is_success:
                 return Reply(url, response.text if response.content else None)
-            raise SnoozeHTTPError(response.status_code, verb, url, response.text)
+            raise SnoozeHTTPError(
+                response.status_code,
+                verb,
+                url,
+                response.text,
+                request_sent=not idempotent and response.status_code >= 500,
+            )
         raise AssertionError("unreachable")
+
+    def _no_answer(self, url: str, error: httpx.TransportError, *, request_sent: bool) -> SnoozeError:
+        """Slow is not unreachable: a read that timed out had a connection and a listener."""
+        if isinstance(error, httpx.TimeoutException):
+            seconds = self.http.timeout.read or 0.0
+            return SnoozeSlowError(url, seconds, request_sent=request_sent)
+        reason = f"{type(error).__name__}: {error}".rstrip(": ")
+        return SnoozeUnreachableError([url], reason, request_sent=request_sent)

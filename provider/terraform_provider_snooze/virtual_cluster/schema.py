@@ -134,6 +134,19 @@ VIRTUAL_MACHINE = NestedAttributes(
             plan_modifiers=(UseStateForUnknown(),),
             description="The IP address Snooze assigned from its virtual machine subnet.",
         ),
+        "mac_address": Attribute(
+            type=cty.STRING,
+            computed=True,
+            plan_modifiers=(UseStateForUnknown(),),
+            description="The MAC address Snooze gave the VM's network interface (derived from its IP). "
+            "With the name, IP and libvirt uuid, it tells this VM apart from any other of the same name.",
+        ),
+        "libvirt_uuid": Attribute(
+            type=cty.STRING,
+            computed=True,
+            plan_modifiers=(UseStateForUnknown(),),
+            description="The `<uuid>` of the VM's libvirt domain, when its template has one; null otherwise.",
+        ),
         "local_controller_address": Attribute(
             type=cty.STRING,
             computed=True,
@@ -164,7 +177,8 @@ VIRTUAL_CLUSTER_SCHEMA = Schema(
                 type=cty.STRING,
                 computed=True,
                 plan_modifiers=(UseStateForUnknown(),),
-                description="The task id Snooze gave the first submission; stable across updates.",
+                description="The task id Snooze gave the first submission (a random id when its answer "
+                "was lost); stable across updates.",
             ),
             "virtual_machines": Attribute(
                 nested=VIRTUAL_MACHINE,

@@ -1,82 +1,149 @@
-"""Snooze's view of a virtual machine, as the values of one `virtual_machines` element."""
+"""One element of `virtual_machines` as a typed record: what the user configured, and the VM
+instance Snooze reported (identity.py: its fingerprint and where it was last seen)."""
 
 from __future__ import annotations
 
 import posixpath
+from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
 from ..runtime import cty
-from ..snooze_api import NetworkAddress, VirtualMachineLocation, VirtualMachineMetaData
+from ..snooze_api import (
+    Fingerprint,
+    NetworkAddress,
+    VirtualMachineLocation,
+    VirtualMachineMetaData,
+    VmRecord,
+)
 
-__all__ = ["PENDING", "location_of", "pending_vm_state", "vm_state"]
+__all__ = ["COMPUTED", "PENDING", "VmState"]
 
 UNSET = "UNKNOWN"  # Snooze's default for every string it has no value for
-PENDING = "PENDING"  # ours: submitted, but Snooze has not said where it runs yet
+PENDING = "PENDING"  # ours: submitted, but Snooze has not said whether or where it runs
 
-_COMPUTED = (
+# What only Snooze reports. The rest the user configures (Snooze fills in what is left unset), and
+# local_controller_id is both: where the user wants the VM, and where Snooze reports it.
+COMPUTED = (
     "status",
     "error_code",
     "ip_address",
-    "local_controller_id",
+    "mac_address",
+    "libvirt_uuid",
     "local_controller_address",
     "group_manager_id",
     "group_manager_address",
 )
 
 
-def pending_vm_state(planned: dict[str, Any]) -> dict[str, Any]:
-    """A VM submitted but not reported yet: kept in state so that it is never lost."""
-    state = {name: (None if value is cty.UNKNOWN else value) for name, value in planned.items()}
-    state.update(dict.fromkeys(_COMPUTED))
-    state["status"] = PENDING
-    return state
+@dataclass(frozen=True)
+class VmState:
+    name: str
+    libvirt_template: str | None = None
+    vcpus: Decimal | None = None
+    memory: Decimal | None = None
+    image_id: str | None = None
+    network_demand: dict[str, Decimal] | None = None
+    local_controller_id: str | None = None
+    status: str | None = None
+    error_code: str | None = None
+    ip_address: str | None = None
+    mac_address: str | None = None
+    libvirt_uuid: str | None = None
+    local_controller_address: str | None = None
+    group_manager_id: str | None = None
+    group_manager_address: str | None = None
+
+    # -- to and from Terraform values ----------------------------------------------------------------
+
+    @classmethod
+    def from_value(cls, name: str, value: dict[str, Any]) -> VmState:
+        """From a state or planned element; unknown values read as unset."""
+        known = {f.name: _known(value.get(f.name)) for f in fields(cls) if f.name != "name"}
+        return cls(name=name, **known)
+
+    def to_value(self) -> dict[str, Any]:
+        value = asdict(self)
+        del value["name"]
+        return value
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    @classmethod
+    def pending(cls, name: str, planned: dict[str, Any]) -> VmState:
+        """Submitted, not yet reported: recorded at once, so that it is never lost."""
+        configured = cls.from_value(name, planned)
+        reported: dict[str, Any] = dict.fromkeys(COMPUTED)
+        return replace(configured, **{**reported, "status": PENDING})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == PENDING
+
+    def observed(self, vm: VirtualMachineMetaData) -> VmState:
+        """Snooze's view of the VM. What the user configured is kept as configured; what the user
+        may leave to Snooze (vcpus, memory, image, network demand) is filled in only when unset,
+        so that a configuration Snooze normalises never shows a diff."""
+        location = vm.location
+        capacity = [_number(v) for v in (list(vm.requested_capacity) + [0.0] * 4)[:4]]
+        requested = bool(vm.requested_capacity)
+        fingerprint = Fingerprint.of(vm)
+        return replace(
+            self,
+            vcpus=self.vcpus if self.vcpus is not None else (capacity[0] if requested else None),
+            memory=self.memory if self.memory is not None else (capacity[1] if requested else None),
+            image_id=self.image_id if self.image_id is not None else _image_id(vm),
+            network_demand=self.network_demand
+            if self.network_demand is not None
+            else {"rx_bytes": capacity[2], "tx_bytes": capacity[3]},
+            status=vm.status,
+            error_code=vm.error_code,
+            ip_address=fingerprint.ip_address,
+            mac_address=fingerprint.mac_address,
+            libvirt_uuid=fingerprint.libvirt_uuid,
+            local_controller_id=_or_none(location.local_controller_id),
+            local_controller_address=_address(location.local_controller_control_data_address),
+            group_manager_id=_or_none(location.group_manager_id),
+            group_manager_address=_address(location.group_manager_control_data_address),
+        )
+
+    def configured_as(self, planned: VmState) -> VmState:
+        """This VM as Snooze has it, with what the user now configures for it."""
+        changes = {
+            f.name: getattr(planned, f.name)
+            for f in fields(self)
+            if f.name not in COMPUTED and f.name != "name" and getattr(planned, f.name) is not None
+        }
+        return replace(self, **changes)
+
+    # -- identity ------------------------------------------------------------------------------------
+
+    @property
+    def record(self) -> VmRecord | None:
+        """The instance this element stands for; None while pending (no fingerprint yet)."""
+        if self.is_pending or self.ip_address is None:
+            return None
+        fingerprint = Fingerprint(self.name, self.ip_address, self.mac_address, self.libvirt_uuid)
+        return VmRecord(fingerprint, self.location)
+
+    @property
+    def location(self) -> VirtualMachineLocation:
+        """Where state last saw the VM, in the form Snooze's group manager calls take."""
+        return VirtualMachineLocation(
+            virtual_machine_id=self.name,
+            local_controller_id=self.local_controller_id or UNSET,
+            local_controller_control_data_address=_parse_address(self.local_controller_address),
+            group_manager_id=self.group_manager_id or UNSET,
+            group_manager_control_data_address=_parse_address(self.group_manager_address),
+        )
 
 
-def vm_state(metadata: VirtualMachineMetaData, prior: dict[str, Any] | None) -> dict[str, Any]:
-    """Computed values from Snooze; what the user configured is kept as configured.
-
-    Values the user may leave to Snooze (vcpus, memory, image, network demand) are filled from
-    Snooze only when unset, so a configuration that Snooze normalises never shows a diff.
-    """
-    location = metadata.location
-    state = dict(prior or {})
-    capacity = [_number(v) for v in (list(metadata.requested_capacity) + [0.0] * 4)[:4]]
-    derived = {
-        "vcpus": capacity[0] if metadata.requested_capacity else None,
-        "memory": capacity[1] if metadata.requested_capacity else None,
-        "image_id": _image_id(metadata),
-        "network_demand": {"rx_bytes": capacity[2], "tx_bytes": capacity[3]},
-    }
-    for name, value in derived.items():
-        if state.get(name) is None or state.get(name) is cty.UNKNOWN:
-            state[name] = value
-    state.setdefault("libvirt_template", None)
-    state.update(
-        status=metadata.status,
-        error_code=metadata.error_code,
-        ip_address=_or_none(metadata.ip_address),
-        local_controller_id=_or_none(location.local_controller_id),
-        local_controller_address=_address(location.local_controller_control_data_address),
-        group_manager_id=_or_none(location.group_manager_id),
-        group_manager_address=_address(location.group_manager_control_data_address),
-    )
-    return state
+def _known(value: Any) -> Any:
+    return None if value is cty.UNKNOWN else value
 
 
-def location_of(name: str, vm: dict[str, Any]) -> VirtualMachineLocation:
-    """Where state last saw the VM, in the form Snooze's group manager calls take."""
-    return VirtualMachineLocation(
-        virtual_machine_id=name,
-        local_controller_id=vm.get("local_controller_id") or UNSET,
-        local_controller_control_data_address=_parse_address(vm.get("local_controller_address")),
-        group_manager_id=vm.get("group_manager_id") or UNSET,
-        group_manager_control_data_address=_parse_address(vm.get("group_manager_address")),
-    )
-
-
-def _image_id(metadata: VirtualMachineMetaData) -> str | None:
-    image = metadata.image
+def _image_id(vm: VirtualMachineMetaData) -> str | None:
+    image = vm.image
     if image is None:
         return None
     # A running VM's disk is an overlay on the repository image it was started from.
@@ -101,7 +168,7 @@ def _address(address: NetworkAddress | None) -> str | None:
     return f"{address.address}:{address.port}"
 
 
-def _parse_address(text: Any) -> NetworkAddress:
+def _parse_address(text: str | None) -> NetworkAddress:
     if not isinstance(text, str) or ":" not in text:
         return NetworkAddress(address=UNSET, port=-1)
     host, _, port = text.rpartition(":")

@@ -7,13 +7,18 @@ from collections.abc import Callable, Iterator
 import pytest
 from terraform_provider_snooze.snooze_api import SnoozeClient
 
-from .snooze_fake import BOOTSTRAP, FakeTime, Snooze, as_json, leader_description
+from .snooze_fake import BOOTSTRAP, FakeTime, Snooze, as_json, leader_description, null_get
 
 
 @pytest.fixture
 def snooze() -> Snooze:
-    """A Snooze whose bootstrap names the group leader at LEADER."""
-    return Snooze().on(BOOTSTRAP, "bootstrap?getGroupLeaderDescription", as_json(leader_description()))
+    """A Snooze whose bootstrap names the group leader at LEADER and keeps no host list (Snooze's
+    default in-memory database: 204)."""
+    return (
+        Snooze()
+        .on(BOOTSTRAP, "bootstrap?getGroupLeaderDescription", as_json(leader_description()))
+        .on(BOOTSTRAP, "bootstrap?getLocalControllerList", null_get())
+    )
 
 
 @pytest.fixture

@@ -17,6 +17,12 @@ LEADER_ID = "gl-1"
 NEW_LEADER = "http://10.0.0.3:5002"
 NEW_LEADER_ID = "gl-2"
 GM = "http://10.0.0.4:5003"
+TASK = "a4fba1c6-4c8f-4691-a530-01c067e8deb2"  # task ids are UUIDs (spec 4)
+TASK_2 = "0b8f5c8e-2a44-4f4e-9d7b-5e0c1d2e3f40"
+LIST = "bootstrap?getVirtualMachineDescriptions"
+START = "groupmanager?startVirtualCluster"
+POLL = "groupmanager?getVirtualClusterResponse"
+META = "groupmanager?getVirtualMachineMetaData"
 
 Answer = httpx.Response | Exception | Callable[[httpx.Request], "httpx.Response | Exception"]
 
@@ -87,17 +93,43 @@ def location(vm: str = "debian1", lc: str = "lc-1", gm_url: str = GM, lc_port: i
     }
 
 
-def metadata(vm: str = "debian1", status: str = "RUNNING", lc: str = "lc-1", **extra: Any) -> dict[str, Any]:
-    loc = location(vm, lc)
+def mac_for(ip: str) -> str:
+    """Snooze's MAC for an IP: 54:56 and each octet in hex without padding (spec 7.4)."""
+    return "54:56:" + ":".join(format(int(octet), "x") for octet in ip.split("."))
+
+
+def domain_xml(vm: str, ip: str, uuid: str | None = None) -> str:
+    """A provisioned domain as a group manager reports it: one bridge whose MAC encodes the IP."""
+    uuid_element = f"<uuid>{uuid}</uuid>" if uuid else ""
+    if ip.count(".") != 3:  # no address: the leader rewrites no interface
+        return f"<domain>{uuid_element}<name>{vm}</name><devices/></domain>"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><domain type="qemu">{uuid_element}<name>{vm}</name>'
+        f'<devices><interface type="bridge"><mac address="{mac_for(ip)}"/><source bridge="virbr0"/>'
+        "</interface></devices></domain>"
+    )
+
+
+def metadata(
+    vm: str = "debian1",
+    status: str = "RUNNING",
+    lc: str = "lc-1",
+    *,
+    ip: str = "192.168.122.2",
+    uuid: str | None = None,
+    gm_url: str = GM,
+    **extra: Any,
+) -> dict[str, Any]:
+    loc = location(vm, lc, gm_url)
     return {
         "virtualMachineLocation": loc,
         "groupManagerControlDataAddress": loc["groupManagerControlDataAddress"],
         "status": status,
         "errorCode": "UNKNOWN",
-        "ipAddress": "192.168.122.2",
+        "ipAddress": ip,
         "requestedCapacity": [1.0, 200000.0, 12800.0, 12800.0],
         "usedCapacity": {},
-        "xmlRepresentation": "<domain/>",
+        "xmlRepresentation": domain_xml(vm, ip, uuid),
         "isAssigned": False,
         "image": {
             "name": vm,
@@ -134,7 +166,12 @@ def offline_stub(vm: str = "debian1") -> dict[str, Any]:
     }
 
 
-def local_controller(lc_id: str, port: int, status: str = "ACTIVE") -> dict[str, Any]:
+def listing(*vms: dict[str, Any]) -> httpx.Response:
+    """The bootstrap's getVirtualMachineDescriptions answer."""
+    return as_json({"virtualMachines": list(vms)})
+
+
+def local_controller(lc_id: str, port: int, status: str = "ACTIVE", gm_url: str = GM) -> dict[str, Any]:
     return {
         "id": lc_id,
         "status": status,
@@ -151,7 +188,7 @@ def local_controller(lc_id: str, port: int, status: str = "ACTIVE") -> dict[str,
         "location": {
             "localControllerId": lc_id,
             "groupManagerId": "gm-1",
-            "groupManagerControlDataAddress": address(GM),
+            "groupManagerControlDataAddress": address(gm_url),
         },
         "virtualMachineMetaData": {},
         "assignedVirtualMachines": [],

@@ -21,6 +21,7 @@ from .snooze_fake import (
     LEADER_ID,
     NEW_LEADER,
     NEW_LEADER_ID,
+    TASK,
     Snooze,
     as_json,
     html_500,
@@ -43,8 +44,8 @@ def test_leader_is_read_from_listen_settings(client: SnoozeClient) -> None:
 
 def test_leader_is_cached(snooze: Snooze, client: SnoozeClient) -> None:
     snooze.on(LEADER, "groupmanager?getLocalControllerList", as_json(LC_LIST))
-    client.get_local_controller_list()
-    client.get_local_controller_list()
+    client.local_controllers()
+    client.local_controllers()
     assert len(snooze.calls(DESCRIBE)) == 1
 
 
@@ -86,7 +87,7 @@ def test_no_bootstrap_reachable_names_every_url_tried(
 def test_bootstrap_204_means_no_leader_yet(snooze: Snooze, client: SnoozeClient) -> None:
     snooze.on(BOOTSTRAP, DESCRIBE, null_get())
     with pytest.raises(NoGroupLeaderError) as caught:
-        client.start_virtual_cluster([VirtualMachineTemplate(name="vm")])
+        client.submit([VirtualMachineTemplate(name="vm")])
     assert caught.value.bootstrap_url == BOOTSTRAP
     assert "electing" in str(caught.value)
     assert not snooze.calls("groupmanager?startVirtualCluster")
@@ -107,12 +108,12 @@ def test_leader_without_address_is_a_protocol_error(snooze: Snooze, client: Snoo
 
 def test_unreachable_leader_is_rediscovered(snooze: Snooze, client: SnoozeClient) -> None:
     snooze.on(LEADER, "groupmanager?getLocalControllerList", as_json(LC_LIST))
-    client.get_local_controller_list()
+    client.local_controllers()
     # Failover: the old leader's port is dead; a group manager leads on its own port, with its id.
     snooze.on(LEADER, "groupmanager?getLocalControllerList", refused)
     snooze.on(BOOTSTRAP, DESCRIBE, as_json(leader_description(NEW_LEADER, NEW_LEADER_ID)))
     snooze.on(NEW_LEADER, "groupmanager?getLocalControllerList", as_json(LC_LIST))
-    assert [lc.id for lc in client.get_local_controller_list()] == ["lc-1"]
+    assert [lc.id for lc in client.local_controllers()] == ["lc-1"]
     assert client.group_leader().id == NEW_LEADER_ID
     assert snooze.calls("groupmanager?getLocalControllerList")[-1].startswith(NEW_LEADER)
 
@@ -122,14 +123,14 @@ def test_leader_answering_as_a_non_leader_is_rediscovered(snooze: Snooze, client
     # The cached node answers null (spec 2.4: wrong role); the bootstrap names the new leader.
     snooze.on(LEADER, "groupmanager?startVirtualCluster", null_post())
     snooze.on(BOOTSTRAP, DESCRIBE, as_json(leader_description(NEW_LEADER, NEW_LEADER_ID)))
-    snooze.on(NEW_LEADER, "groupmanager?startVirtualCluster", raw("task-9"))
-    assert client.start_virtual_cluster([VirtualMachineTemplate(name="vm")]) == "task-9"
+    snooze.on(NEW_LEADER, "groupmanager?startVirtualCluster", raw(TASK))
+    assert client.submit([VirtualMachineTemplate(name="vm")]).task_id == TASK
 
 
 def test_a_null_answer_from_the_real_leader_stands(snooze: Snooze, client: SnoozeClient) -> None:
     snooze.on(LEADER, "groupmanager?getLocalControllerList", null_get())
     with pytest.raises(SnoozeRejectedError, match="not the group leader"):
-        client.get_local_controller_list()
+        client.local_controllers()
     assert len(snooze.calls("groupmanager?getLocalControllerList")) == 1
     assert len(snooze.calls(DESCRIBE)) == 2  # asked once more who leads, and it is the same
 
@@ -137,14 +138,7 @@ def test_a_null_answer_from_the_real_leader_stands(snooze: Snooze, client: Snooz
 def test_unreachable_leader_still_named_by_the_bootstrap(snooze: Snooze, client: SnoozeClient) -> None:
     snooze.on(LEADER, "groupmanager?getLocalControllerList", refused)
     with pytest.raises(SnoozeUnreachableError) as caught:
-        client.get_local_controller_list()
+        client.local_controllers()
     assert caught.value.urls == [LEADER]
     assert "takes over within about 10 s" in str(caught.value)
     assert "Connection refused" in str(caught.value)
-
-
-def test_views_share_discovery(snooze: Snooze, client: SnoozeClient) -> None:
-    view = client.with_sleep(lambda seconds: None)
-    client.group_leader()
-    view.group_leader()
-    assert len(snooze.calls(DESCRIBE)) == 1

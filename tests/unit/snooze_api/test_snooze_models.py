@@ -13,7 +13,6 @@ from terraform_provider_snooze.snooze_api import (
     NetworkDemand,
     SnoozeProtocolError,
     VirtualClusterResponse,
-    VirtualMachineDiscovery,
     VirtualMachineLocation,
     VirtualMachineMetaData,
     VirtualMachineTemplate,
@@ -76,15 +75,6 @@ def test_unknown_fields_are_ignored() -> None:
         {"id": "gl", "listenSettings": {"controlDataAddress": {"address": "h", "port": 5001}}, "extra": 1}
     )
     assert leader.control_data_address.base_url == "http://h:5001"
-
-
-def test_discovery_gives_a_location_for_group_manager_calls() -> None:
-    found = VirtualMachineDiscovery.from_json(
-        {"localControllerId": "lc-2", "groupManagerAddress": {"address": "10.0.0.6", "port": 5004}}
-    )
-    location = found.location_of("debian1")
-    assert (location.virtual_machine_id, location.local_controller_id) == ("debian1", "lc-2")
-    assert location.group_manager_control_data_address.base_url == "http://10.0.0.6:5004"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,44 @@
+"""Import: adopting VMs that run in Snooze, by name (or name@IP when several share a name)."""
+
+from __future__ import annotations
+
+from ..runtime.diagnostics import DiagnosticError
+from ..session import BoundSession
+from .messages import describe
+from .state import VmState
+
+__all__ = ["imported_vms"]
+
+USAGE = (
+    "Give the names of the virtual machines to adopt, separated by commas, each as NAME or, when "
+    "several VMs share a name, NAME@IP: terraform import snooze_virtual_cluster.NAME vm1,vm2@192.168.122.7"
+)
+
+
+def imported_vms(snooze: BoundSession, import_id: str) -> dict[str, VmState]:
+    wanted = [part.strip() for part in import_id.split(",") if part.strip()]
+    if not wanted:
+        raise DiagnosticError("Invalid import id", USAGE)
+    listing = snooze.listing(max_age=0.0)
+    vms: dict[str, VmState] = {}
+    missing, ambiguous = [], []
+    for part in wanted:
+        name, _, ip = part.partition("@")
+        candidates = [vm for vm in listing.named(name) if not ip or vm.ip_address == ip]
+        if len(candidates) == 1:
+            vms[name] = VmState(name=name).observed(candidates[0])
+        elif candidates:
+            ambiguous.append(f"{name!r} ({'; '.join(describe(vm) for vm in candidates)})")
+        else:
+            missing.append(repr(part))
+    if missing:
+        raise DiagnosticError(
+            "Cannot import non-existent virtual machines",
+            f"Snooze runs no virtual machine named {', '.join(missing)}.",
+        )
+    if ambiguous:
+        raise DiagnosticError(
+            "Several virtual machines share a name",
+            f"Snooze runs several VMs named {', '.join(ambiguous)}: import one as NAME@IP.",
+        )
+    return vms

@@ -1,0 +1,1 @@
+"""The fault matrix of `make reliability`: real Terraform against the emulator, audited."""
