@@ -7,9 +7,12 @@ tracking    finding recorded VMs again, never taking doubt for absence
 launching   claiming names, submitting once, reconciling whatever happens
 removal     destroying exactly our instances
 migration   live migration that fails fast
+
+The client, and httpx with it, loads when first asked for: schemas and validation need neither.
 """
 
-from .client import COMMANDS, SnoozeClient
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     NoGroupLeaderError,
     SnoozeError,
@@ -46,6 +49,9 @@ from .removal import Removal
 from .snapshot import Listing
 from .tracking import REJOIN_GRACE, Tracker
 from .waiting import Backoff, Pace
+
+if TYPE_CHECKING:
+    from .client import COMMANDS, SnoozeClient
 
 __all__ = [
     "COMMANDS",
@@ -91,3 +97,11 @@ __all__ = [
     "VmRecord",
     "WakeupSettings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("COMMANDS", "SnoozeClient"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

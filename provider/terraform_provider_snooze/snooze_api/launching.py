@@ -21,8 +21,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from .client import SnoozeClient
 from .errors import SnoozeError, SnoozeUnreachableError
 from .identity import Fingerprint, VmRecord
 from .models import (
@@ -36,6 +36,9 @@ from .models import (
 from .removal import Removal
 from .snapshot import Listing
 from .tracking import Tracker
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["Fate", "Launcher", "Outcome"]
 

@@ -10,13 +10,16 @@ shows it and its group manager answers the OFFLINE stub there.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from .client import SnoozeClient
 from .errors import SnoozeError
 from .identity import Fingerprint, Presence, VmRecord, judge_at_home, match_in_listing
 from .models import SHUTDOWN_PENDING, VirtualMachineMetaData
 from .snapshot import Listing
 from .tracking import Tracker
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["Removal"]
 
