@@ -57,8 +57,10 @@ proto: venv
 docs: venv
 	$(BIN)/python -m terraform_provider_snooze.docs --root $(ROOT)
 
-bench: venv
+# Start-up next to the peers, then refresh and apply at scale, then the emulator's own throughput.
+bench: venv $(VENV)/bin/terraform
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/emulator_throughput.py
 
 install: venv
