@@ -34,6 +34,7 @@ from .models import (
     VirtualMachineTemplate,
 )
 from .snapshot import LISTING_TTL, Listing, Snapshots
+from .turns import Turns
 from .wire import Reply, Unreachable, Wire
 
 __all__ = ["COMMANDS", "SnoozeClient"]
@@ -71,6 +72,7 @@ class SnoozeClient:
         self._wire = Wire(self._http, sleep)
         self._discovery = LeaderDiscovery(self._wire, bootstrap_urls)
         self._snapshots = Snapshots(self.list_virtual_machines, clock, sleep)
+        self.turns = Turns()  # whose turn it is to poll, among this process's submissions
 
     def close(self) -> None:
         self._http.close()
