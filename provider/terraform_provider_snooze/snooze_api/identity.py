@@ -10,6 +10,7 @@ controller, so a matching VM at the recorded local controller is the one recorde
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
@@ -31,17 +32,12 @@ class Fingerprint:
 
     @classmethod
     def of(cls, vm: VirtualMachineMetaData) -> Fingerprint:
-        domain = _domain(vm.xml_representation)
-        mac = uuid = None
-        if domain is not None:
-            interface = domain.find("./devices/interface/mac")
-            mac = _known(interface.get("address") if interface is not None else None)
-            uuid = _known(domain.findtext("uuid"))
+        mac, uuid = _mac_and_uuid(vm.xml_representation)
         return cls(
             name=vm.location.virtual_machine_id,
             ip_address=_known(vm.ip_address),
-            mac_address=mac.lower() if mac else None,
-            libvirt_uuid=uuid.lower() if uuid else None,
+            mac_address=mac,
+            libvirt_uuid=uuid,
         )
 
     def matches(self, seen: Fingerprint) -> bool:
@@ -121,6 +117,20 @@ def judge_at_home(record: VmRecord, answer: VirtualMachineMetaData) -> Resolutio
 def _known(value: str | None) -> str | None:
     value = (value or "").strip()
     return None if value in ("", UNKNOWN) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _mac_and_uuid(xml: str) -> tuple[str | None, str | None]:
+    """The MAC and libvirt uuid of a domain's XML, lower-cased. Cached: one provider process
+    looks at every listed VM several times (resolution, ownership, name claims), and parsing
+    the XML each time was a quarter of a refresh's CPU."""
+    domain = _domain(xml)
+    if domain is None:
+        return None, None
+    interface = domain.find("./devices/interface/mac")
+    mac = _known(interface.get("address") if interface is not None else None)
+    uuid = _known(domain.findtext("uuid"))
+    return (mac.lower() if mac else None), (uuid.lower() if uuid else None)
 
 
 def _domain(xml: str) -> Element | None:
