@@ -1,6 +1,6 @@
 """What the provider processes of one terraform command cost: CPU seconds and peak RSS, from /proc.
 
-Terraform starts the provider through its launcher. Started warm, the launcher hands the launch
+Terraform starts the provider through its launcher (the installed terraform-provider-snooze). Started warm, the launcher hands the launch
 to the resident server, which forks the provider that does the work: the resident reaps it, so
 its CPU time lands, exactly, in the resident's children's times (cutime + cstime). Started cold,
 the provider is the launcher process itself. Every process is also sampled while it runs: its
@@ -20,13 +20,14 @@ __all__ = ["Usage", "Watch", "resident_pid"]
 
 TICK = os.sysconf("SC_CLK_TCK")
 SAMPLE_SECONDS = 0.02
+PROVIDER = b"terraform-provider-snooze"  # in the command line of a launched provider
 
 
 @dataclass
 class Usage:
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
-    processes: int = 0
+    launches: int = 0  # provider processes Terraform started (a warm one is a launcher and its fork)
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -57,10 +58,14 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def _children(pid: int) -> list[int]:
+    """Of every thread: Terraform's Go runtime starts providers from any of its threads."""
+    found = []
     try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
     except OSError:
-        return []
+        pass
+    return found
 
 
 def _descendants(pid: int) -> list[int]:
@@ -70,6 +75,14 @@ def _descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+def _is_provider(pid: int) -> bool:
+    """Not Terraform's other children (uname, ...), nor the terraform command's own processes."""
+    try:
+        return PROVIDER in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def resident_pid(directory: Path) -> int | None:
@@ -112,7 +125,8 @@ class Watch:
 
     def sample(self) -> None:
         forked = _children(self.resident) if self.resident is not None else []
-        for pid in _descendants(self.root) + forked:
+        launched = [pid for pid in _descendants(self.root) if _is_provider(pid)]
+        for pid in launched + forked:
             fields = _stat(pid)
             if fields is None:
                 continue
@@ -132,5 +146,5 @@ class Watch:
         return Usage(
             cpu_seconds=forked + sum(self._cpu.values()),
             peak_rss_mb=max(self._rss.values(), default=0.0),
-            processes=len(self._rss),
+            launches=len(self._cpu),
         )

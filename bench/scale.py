@@ -235,15 +235,21 @@ class Bench:
 
 def print_table(runs: list[Run], methods: bool) -> None:
     print(
-        f"\n{'':16} {'VMs':>5} {'clusters':>9} {'wall s':>7} {'requests':>9} {'per VM':>7} {'CPU s':>6} {'peak RSS MB':>12}"
+        f"\n{'':15} {'VMs':>5} {'clusters':>9} {'wall s':>7} {'requests':>8} {'per VM':>7} "
+        f"{'launches':>8} {'CPU s':>6} {'peak RSS MB':>11}"
     )
     for run in runs:
         print(
-            f"{run.command:16} {run.vms:5} {f'{run.clusters} x {run.per_cluster}':>9} {run.seconds:7.1f} "
-            f"{run.requests:9} {run.requests / run.vms:7.2f} {run.usage.cpu_seconds:6.1f} {run.usage.peak_rss_mb:12.0f}"
+            f"{run.command:15} {run.vms:5} {f'{run.clusters} x {run.per_cluster}':>9} {run.seconds:7.1f} "
+            f"{run.requests:8} {run.requests / run.vms:7.2f} {run.usage.launches:8} "
+            f"{run.usage.cpu_seconds:6.1f} {run.usage.peak_rss_mb:11.0f}"
         )
         if methods:
-            print(f"{'':18}" + ", ".join(f"{m} {n}" for m, n in sorted(run.methods.items())))
+            print(f"{'':17}" + ", ".join(f"{m} {n}" for m, n in sorted(run.methods.items())))
+    print(
+        "requests: Snooze calls the emulator counted; launches: provider processes Terraform started; "
+        "CPU: all of them; peak RSS: the largest"
+    )
 
 
 def print_bound(runs: list[Run], boot: float) -> None:
