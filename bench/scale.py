@@ -286,6 +286,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     print_table(runs, args.methods)
     print_bound(runs, args.boot)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
 
 
