@@ -67,7 +67,10 @@ def test_get_provider_schema_loads_schemas_only(loaded_after: dict[str, Any]) ->
     schema = loaded_after["GetProviderSchema"]
     assert schema["resources"] == ["snooze_virtual_cluster"]
     assert schema["diagnostics"] == []
-    assert schema["loaded"] == [], "GetProviderSchema needs neither the resources' code nor httpx"
+    assert schema["loaded"] == [], (
+        "GetProviderSchema needs neither the resources' code, nor the Snooze client, nor httpx: "
+        "a module the schemas import should import those where first used (or under TYPE_CHECKING)"
+    )
 
 
 def test_validation_runs_the_resource_without_the_http_client(loaded_after: dict[str, Any]) -> None:
@@ -75,6 +78,13 @@ def test_validation_runs_the_resource_without_the_http_client(loaded_after: dict
     assert validated["diagnostics"] == ["No virtual machines"], "the resource's own check ran"
     assert "terraform_provider_snooze.virtual_cluster.resource" in validated["loaded"]
     assert "httpx" not in validated["loaded"]
+
+
+def test_the_client_module_alone_does_not_import_httpx() -> None:
+    """So that a module needing the client only for its type costs no HTTP stack."""
+    script = "import sys, terraform_provider_snooze.snooze_api.client; print('httpx' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
 
 
 def test_configuring_loads_the_client(loaded_after: dict[str, Any]) -> None:

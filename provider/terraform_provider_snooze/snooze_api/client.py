@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .discovery import LeaderDiscovery
 from .errors import (
@@ -36,6 +34,9 @@ from .models import (
 from .snapshot import LISTING_TTL, Listing, Snapshots
 from .turns import Turns
 from .wire import Reply, Unreachable, Wire
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["COMMANDS", "SnoozeClient"]
 
@@ -64,6 +65,8 @@ class SnoozeClient:
     ) -> None:
         """`auth` sets credentials on requests, so that none need be written into a URL, where
         messages and httpx's log would show them."""
+        import httpx  # here, not above: importing this module (for its types) costs nothing
+
         self.clock = clock
         self.timeout = timeout
         self._http = httpx.Client(
