@@ -156,6 +156,13 @@ class Applying:
         gone = {name: planned_vms[name] for name in doomed if name not in self.working.vms}
         if gone:
             self.launch(gone, exists=True)
+        for name in sorted(set(gone) - set(self.working.vms)):
+            self.working.diagnostics.error(
+                "Virtual machine not recreated",
+                f"{name!r} was destroyed to be recreated, and did not start again (see why above). "
+                "The next apply starts it.",
+                VMS.key(name),
+            )
 
     # -- in place ------------------------------------------------------------------------------------
 

@@ -46,7 +46,8 @@ def recreation_warning(diagnostics: Diagnostics, name: str, causes: Sequence[Cau
     diagnostics.warning(
         "Virtual machine will be recreated" if certain else "Virtual machine may be recreated",
         f"{name!r} {will} destroyed and started again under the same name, in this in-place update: {why}. "
-        "It loses its disk and gets a new IP address and MAC; the other virtual machines are not touched.",
+        "It starts from a fresh disk, and Snooze gives it its IP address and MAC anew; the other virtual "
+        "machines are not touched.",
         VMS.key(name).attr(causes[0].attribute),
     )
 
