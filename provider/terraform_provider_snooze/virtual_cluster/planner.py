@@ -9,8 +9,8 @@ that may force the most; the apply decides again once they are known.
 |---|---|---|
 | keep | nothing asked differs from what runs | nothing |
 | update, no steps | only the record changes: a template edit Snooze would not notice (text, comments, elements it drops), an imported VM adopting the template it runs from, a power state already reached | nothing |
-| update: resume, migrate, resize, pause (in this order) | `power_state`, `local_controller_id`, or a size within the boot-time maximum of a running or paused VM | suspend/resume, live migration, resize at the VM's location |
-| recreate (with its causes) | a new image, network demand or mode, a template that changes more than `<vcpu>` and `<memory>`, a size past the boot-time maximum or of a VM that is neither running nor paused | destroy, wait until gone, start again under the same name |
+| update: resume, migrate, resize, pause (in this order) | `power_state`, `local_controller_id`, or a size within the boot-time maximum of a running or paused VM (a paused one is resumed for it and paused again; a resized one that moves gets its size again, which its new host does not know) | suspend/resume, live migration, resize at the VM's location |
+| recreate (with its causes) | a new image, network demand or mode, a template that changes more than `<vcpu>` and `<memory>`, a size past the boot-time maximum, a size or power state asked of a VM that is neither running nor paused | destroy, wait until gone, start again under the same name |
 | add, remove | a key appears or disappears | start, destroy |
 | reconcile | the record is PENDING | find out whether it started (launching.py) |
 """
