@@ -19,7 +19,15 @@ from defusedxml.common import DefusedXmlException
 
 from .models import UNKNOWN, VirtualMachineLocation, VirtualMachineMetaData
 
-__all__ = ["Fingerprint", "Presence", "Resolution", "VmRecord", "judge_at_home", "match_in_listing"]
+__all__ = [
+    "Fingerprint",
+    "Presence",
+    "Resolution",
+    "VmRecord",
+    "judge_at_home",
+    "match_in_listing",
+    "parse_domain",
+]
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class Fingerprint:
 
     @classmethod
     def of(cls, vm: VirtualMachineMetaData) -> Fingerprint:
-        domain = _domain(vm.xml_representation)
+        domain = parse_domain(vm.xml_representation)
         mac = uuid = None
         if domain is not None:
             interface = domain.find("./devices/interface/mac")
@@ -123,7 +131,8 @@ def _known(value: str | None) -> str | None:
     return None if value in ("", UNKNOWN) else value
 
 
-def _domain(xml: str) -> Element | None:
+def parse_domain(xml: str) -> Element | None:
+    """The `<domain>` of a VM's XML; None when there is none (UNKNOWN, not XML, another root)."""
     if not xml or xml == UNKNOWN:
         return None
     try:
