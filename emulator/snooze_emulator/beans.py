@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 __all__ = ["BEANS", "Unconvertible", "read_bean", "read_int"]
@@ -172,12 +173,17 @@ def _double(value: float | int | str, where: str) -> float:
     return number
 
 
+_JAVA_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _integer(value: float | int | str, kind: str, where: str) -> int:
     if isinstance(value, str):
-        try:
-            integer = int(value.strip())
-        except ValueError:
-            raise Unconvertible(f"{where}: not a valid {kind}") from None
+        # Jackson trims the text and parses it as Java's Integer/Long.parseInt does: ASCII digits
+        # after an optional sign, nothing else (Python's int() would also take "1_000" or "٣").
+        text = value.strip()
+        if not _JAVA_INTEGER.fullmatch(text):
+            raise Unconvertible(f"{where}: not a valid {kind}")
+        integer = int(text)
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise Unconvertible(f"{where}: not a valid {kind}")

@@ -24,16 +24,20 @@ from .snooze_api import (
     REJOIN_GRACE,
     Backoff,
     Fingerprint,
+    InPlace,
     Launcher,
     Listing,
     LocalControllerDescription,
     Migration,
+    NetworkAddress,
+    NetworkDemand,
     NoGroupLeaderError,
     Outcome,
     Pace,
     Presence,
     Removal,
     Resolution,
+    Size,
     SnoozeError,
     SnoozeHTTPError,
     SnoozeMigrationError,
@@ -45,6 +49,7 @@ from .snooze_api import (
     VirtualMachineMetaData,
     VirtualMachineTemplate,
     VmRecord,
+    sizes_on_hosts,
 )
 
 if TYPE_CHECKING:
@@ -205,9 +210,36 @@ class BoundSession:
 
     @_mapped
     def destroy(
-        self, records: Mapping[str, VmRecord], deadline: float, on_gone: Callable[[str], None]
+        self,
+        records: Mapping[str, VmRecord],
+        deadline: float,
+        on_gone: Callable[[str], None],
+        shutdown_for: float = 0.0,
     ) -> dict[str, str]:
-        return Removal(self.tracker).destroy(records, deadline, on_gone)
+        return Removal(self.tracker).destroy(records, deadline, on_gone, shutdown_for)
+
+    @_mapped
+    def resize(
+        self, record: VmRecord, size: Size, network: NetworkDemand, deadline: float
+    ) -> VirtualMachineMetaData:
+        return InPlace(self.tracker).resize(record, size, network, deadline)
+
+    @_mapped
+    def power(self, record: VmRecord, command: str, deadline: float) -> VirtualMachineMetaData:
+        """suspend or resume."""
+        return InPlace(self.tracker).power(record, command, deadline)
+
+    def host_sizes(self, records: Mapping[str, tuple[VmRecord, NetworkAddress]]) -> dict[str, Size]:
+        """Each VM's size in its host's own records, where the host answers (one call per host);
+        VMs whose host does not answer are left out: their size stays as recorded."""
+        hosts = {address.base_url: address for _, address in records.values()}
+        found: dict[str, list[VirtualMachineMetaData]] = {}
+        for url, address in hosts.items():
+            try:
+                found[url] = self.session.client.host_virtual_machines(address)
+            except SnoozeError as error:
+                self.report(f"The sizes of the VMs on local controller {url} stay as recorded: {error}")
+        return sizes_on_hosts(found, records)
 
     @_mapped
     def migrate(self, record: VmRecord, destination_id: str, deadline: float) -> VirtualMachineMetaData:

@@ -20,7 +20,16 @@ RUNNABLE = sorted(p.parent.name for p in EXAMPLES.glob("*/main.tf"))
 
 
 def test_every_example_directory_is_covered() -> None:
-    assert set(RUNNABLE) == {"quickstart", "migration", "scaling", "import", "list-hosts", "module-for-each"}
+    assert set(RUNNABLE) == {
+        "quickstart",
+        "migration",
+        "scaling",
+        "import",
+        "list-hosts",
+        "module-for-each",
+        "resize",
+        "power-state",
+    }
 
 
 def workspace(tf: Terraform, example: str) -> None:
@@ -78,6 +87,18 @@ def test_example_plans_applies_and_destroys(
         if example == "module-for-each":
             assert sorted(outputs["ip_addresses"]["value"]) == ["batch", "web"]
             assert len(assert_state_matches(tf, emulator)) == 3
+        if example == "resize":
+            before = outputs["app1"]["value"]
+            assert (before["vcpus"], before["max_vcpus"]) == (2, 2)
+            tf.apply("-var", "vcpus=1", "-var", "memory=262144").check()
+            after = json.loads(tf.run("output", "-json").check().stdout)["app1"]["value"]
+            assert (after["vcpus"], after["memory"], after["max_vcpus"]) == (1, 262144, 2)
+            assert after["ip_address"] == before["ip_address"], "resized in place"
+        if example == "power-state":
+            assert outputs["status"]["value"] == {"batch1": "RUNNING", "web1": "RUNNING"}
+            tf.apply("-var", "batch_paused=true").check()
+            status = json.loads(tf.run("output", "-json").check().stdout)["status"]["value"]
+            assert status == {"batch1": "PAUSED", "web1": "RUNNING"}
         if example == "quickstart":
             assert sorted(outputs["ip_addresses"]["value"]) == ["debian1", "worker1"]
 

@@ -105,19 +105,6 @@ def test_scale_out_and_in(tf: Terraform, emulator: Emulator) -> None:
     assert tf.detailed_plan().returncode == 0
 
 
-def test_changing_what_a_vm_is_made_of_replaces_it_at_that_path(tf: Terraform, emulator: Emulator) -> None:
-    tf.write("main.tf", cluster(worker(1)))
-    tf.init()
-    tf.apply().check()
-    tf.write("main.tf", cluster('worker1 = { vcpus = 3, memory = 524288, image_id = "debian.qcow2" }'))
-    plan = tf.plan_json()
-    change = plan["resource_changes"][0]["change"]
-    assert change["actions"] == ["delete", "create"]
-    assert change["replace_paths"] == [["virtual_machines", "worker1", "vcpus"]]
-    tf.apply().check()
-    assert assert_state_matches(tf, emulator)["worker1"]["vcpus"] == 3
-
-
 def test_drift_vm_destroyed_behind_terraforms_back(tf: Terraform, emulator: Emulator) -> None:
     tf.write("main.tf", cluster(f"{worker(1)}\n{worker(2)}"))
     tf.init()

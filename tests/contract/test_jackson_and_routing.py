@@ -20,6 +20,9 @@ def start_cluster(emu: Emulator, body: str) -> httpx.Response:
         '{"virtualMachineTemplates": [{"vcpus": "two"}]}',
         '{"virtualMachineTemplates": [{"vcpus": true}]}',
         '{"virtualMachineTemplates": [{"vcpus": 4294967296}]}',
+        '{"virtualMachineTemplates": [{"vcpus": "1_000"}]}',
+        '{"virtualMachineTemplates": [{"vcpus": "\u0663"}]}',
+        '{"virtualMachineTemplates": [{"vcpus": "0x10"}]}',
         '{"virtualMachineTemplates": [{"name": {"first": "a"}}]}',
         '{"virtualMachineTemplates": [{"networkCapacityDemand": [1, 2]}]}',
         '{"virtualMachineTemplates": {"name": "a"}}',
@@ -31,6 +34,9 @@ def start_cluster(emu: Emulator, body: str) -> httpx.Response:
         "word-for-int",
         "bool-for-int",
         "int-overflow",
+        "underscore-in-int-text",
+        "non-ascii-digit-in-int-text",
+        "hex-int-text",
         "object-for-string",
         "array-for-bean",
         "object-for-list",
@@ -49,7 +55,7 @@ def test_scalars_are_coerced_as_jackson_does(emu: Emulator) -> None:
         {
             "name": 42,  # a number for a string property: its text
             "vcpus": 2.9,  # a float for an int: truncated
-            "memory": " 131072 ",
+            "memory": " +131072 ",
             "imageId": "debian.qcow2",
             "networkCapacityDemand": {"rxBytes": None, "txBytes": "1e3"},
         },

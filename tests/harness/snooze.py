@@ -102,3 +102,29 @@ def start_stranger(
             return result
         time.sleep(0.05)
     raise AssertionError(f"the stranger {name} did not start")
+
+
+def vm_named(emulator: Emulator, name: str) -> dict[str, Any]:
+    """The one VM of that name, as its group manager records it (the emulator's list)."""
+    (vm,) = [vm for vm in emulator.vms() if vm["virtualMachineLocation"]["virtualMachineId"] == name]
+    return vm
+
+
+def host_record(emulator: Emulator, name: str) -> dict[str, Any]:
+    """The VM as its host records it (getVirtualMachines): the only record a resize updates."""
+    location = vm_named(emulator, name)["virtualMachineLocation"]
+    address = location["localControllerControlDataAddress"]
+    url = f"http://{address['address']}:{address['port']}/localcontroller?getVirtualMachines"
+    records = httpx.post(url, content="0", headers={"Content-Type": "application/json"}).json()
+    (record,) = [r for r in records if r["virtualMachineLocation"]["virtualMachineId"] == name]
+    result: dict[str, Any] = record
+    return result
+
+
+def command(emulator: Emulator, name: str, verb: str) -> bool:
+    """suspend, resume, shutdown, ... the VM through its group manager, outside Terraform."""
+    location = vm_named(emulator, name)["virtualMachineLocation"]
+    address = location["groupManagerControlDataAddress"]
+    url = f"http://{address['address']}:{address['port']}/groupmanager?{verb}VirtualMachine"
+    answer = httpx.post(url, content=json.dumps(location), headers={"Content-Type": "application/json"})
+    return bool(answer.json())

@@ -33,11 +33,21 @@ GRACE = "4s"
 CONVERGE_ROUNDS = 6
 
 
-def cluster(names: list[str], *, request_timeout: str = "2s", extra: str = "") -> str:
+SMALL_VM = 'vcpus = 1, memory = 131072, image_id = "debian.qcow2"'
+
+
+def cluster(
+    names: list[str],
+    *,
+    request_timeout: str = "2s",
+    extra: str = "",
+    vm: Callable[[str], str] = lambda n: SMALL_VM,
+) -> str:
+    """A configuration of the VMs `names`, each `vm(name)` (a small parameter-mode VM by default)."""
     block = PROVIDER_BLOCK.replace(
         '  poll_interval = "100ms"\n', f'  poll_interval = "100ms"\n  request_timeout = "{request_timeout}"\n'
     )
-    vms = "\n".join(f'    {n} = {{ vcpus = 1, memory = 131072, image_id = "debian.qcow2" }}' for n in names)
+    vms = "\n".join(f"    {n} = {{ {vm(n)} }}" for n in names)
     return (
         block + f'resource "snooze_virtual_cluster" "c" {{\n  virtual_machines = {{\n{vms}\n  }}\n{extra}}}\n'
     )

@@ -14,7 +14,7 @@ from harness.terraform import Result, Terraform
 from snooze_emulator import Emulator, Timing
 
 from .audit import Identity, identities_in_state
-from .runner import Run, Scenario
+from .runner import SMALL_VM, Run, Scenario
 
 __all__ = ["SCENARIOS"]
 
@@ -242,6 +242,49 @@ def random_faults(phase: str) -> Callable[[Run], None]:
     return act
 
 
+def sized(vcpus: int, image: str = "debian.qcow2") -> str:
+    return f'vcpus = {vcpus}, memory = {vcpus * 131072}, image_id = "{image}"'
+
+
+def random_faults_one_vm_at_a_time(run: Run) -> None:
+    """20% of every Snooze call fails while 10 of 30 VMs are resized in place and 5 recreated (a new
+    image), tried up to three times: the 25 not recreated must survive as the same instances."""
+    vms = names("pv", 30)
+    resized, recreated = set(vms[:10]), set(vms[10:15])
+    tf = run.config(vms, vm=lambda name: sized(2))
+    tf.apply().check()
+    run.keep(tf)
+    run.survivors = {i for i in run.survivors if i[0] not in recreated}
+    run.rewrite(
+        tf,
+        vms,
+        vm=lambda n: (
+            sized(1) if n in resized else sized(2, "ubuntu.qcow2" if n in recreated else "debian.qcow2")
+        ),
+    )
+    run.emulator.reset_request_counts()
+    run.emulator.inject_random_faults(rate=RANDOM_RATE, seconds=RANDOM_DELAY, seed=500 + run.index)
+    codes = []
+    for _ in range(3):
+        codes.append(tf.apply().returncode)
+        if codes[-1] == 0:
+            break
+    calls = sum(sum(methods.values()) for methods in run.emulator.request_counts().values())
+    run.notes.append(f"resize and recreate under faults exited {codes} after {calls} Snooze calls")
+
+
+def failover_during_a_recreation(run: Run) -> None:
+    """The leader fails over while two VMs recreated under their names are being started again:
+    they are reconciled, never started twice, and the other two never touched."""
+    tf = run.config(names("fc", 4))
+    tf.apply().check()
+    run.keep(tf)
+    recreated = {"fc1", "fc2"}
+    run.survivors = {i for i in run.survivors if i[0] not in recreated}
+    run.rewrite(tf, names("fc", 4), vm=lambda n: sized(1, "ubuntu.qcow2") if n in recreated else SMALL_VM)
+    during(run, submitted(run.emulator), run.emulator.fail_over)
+
+
 def same_name_sequential(run: Run) -> None:
     first = run.config(["shared", "first1"])
     first.apply().check()
@@ -377,6 +420,15 @@ SCENARIOS = [
         timing=REJOIN,
         runs=3,
     ),
+    Scenario(
+        "failover during a recreation",
+        4,
+        failover_during_a_recreation,
+        fast=True,
+        emulator=FAILOVER,
+        timing=SLOW_START,
+        runs=3,
+    ),
     Scenario("host down under running VMs", 6, host_down_under_running_vms),
     Scenario(
         "source host down while migrating", 2, host_down_under_migration("source"), timing=SLOW_MIGRATION
@@ -401,5 +453,13 @@ SCENARIOS = [
             destroyed=phase == "destroy",
         )
         for phase, runs in (("create", 4), ("update", 3), ("refresh", 5), ("destroy", 3))
+    ),
+    Scenario(
+        "20% random faults: 10 resized, 5 recreated of 30 VMs",
+        30,
+        random_faults_one_vm_at_a_time,
+        runs=3,
+        emulator=ROOMY,
+        grace="5s",
     ),
 ]

@@ -72,6 +72,7 @@ def test_every_duration_attribute_has_a_range_with_its_default_inside() -> None:
         "create": ("1s", "24h", "10m"),
         "update": ("1s", "24h", "10m"),
         "delete": ("1s", "24h", "5m"),
+        "shutdown": ("1s", "1h", "1m"),
     }
     with pytest.raises(ValueError, match="outside"):
         DurationRange(minimum="1s", maximum="1m", default="2m")

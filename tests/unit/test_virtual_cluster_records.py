@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import Decimal
 from typing import Any
 
 from terraform_provider_snooze.runtime import cty
+from terraform_provider_snooze.runtime.engine.upgrade import upgraded_state
+from terraform_provider_snooze.runtime.protocol import RawState
 from terraform_provider_snooze.snooze_api import (
     Fingerprint,
     GroupManagerDescription,
     NetworkAddress,
+    Size,
     Submission,
     VirtualMachineMetaData,
 )
 from terraform_provider_snooze.virtual_cluster.private import PendingSubmission, Private
+from terraform_provider_snooze.virtual_cluster.resource import VirtualClusterResource
 from terraform_provider_snooze.virtual_cluster.state import PENDING, VmState
 
 GM = {"address": "10.0.0.4", "port": 5003}
@@ -84,6 +89,49 @@ def test_observed_takes_the_fingerprint_and_location_and_keeps_what_was_configur
     assert record is not None
     assert record.fingerprint == Fingerprint.of(metadata())
     assert record.location.group_manager_control_data_address == NetworkAddress("10.0.0.4", 5003)
+
+
+def test_observed_reads_no_error_the_power_state_and_the_boot_time_maximum() -> None:
+    vm = VmState.pending("web", PLANNED).observed(metadata())
+    assert (vm.error_code, vm.power_state, vm.maximum) == (None, "running", Size(2, 524288))
+    assert not vm.resized
+    paused = vm.observed(metadata(status="PAUSED", errorCode="NOT_ENOUGH_GROUP_MANAGER_CAPACITY"))
+    assert (paused.power_state, paused.error_code) == ("paused", "NOT_ENOUGH_GROUP_MANAGER_CAPACITY")
+    going = paused.observed(metadata(status="SHUTDOWN_PENDING"))
+    assert going.power_state == "paused", "neither running nor paused: the power state stays as it was"
+    # The domain's XML says what it booted with; the group manager's record agrees in Snooze.
+    xml = XML.replace("<name>web</name>", "<name>web</name><memory>1048576</memory><vcpu>4</vcpu>")
+    assert VmState("web").observed(metadata(xmlRepresentation=xml)).maximum == Size(4, 1048576)
+
+
+def test_a_resized_vm_keeps_its_size_through_what_its_group_manager_says() -> None:
+    vm = VmState.pending("web", PLANNED).observed(metadata()).sized(Size(1, 262144))
+    assert vm.resized and vm.size == Size(1, 262144)
+    again = vm.observed(metadata())  # the group manager's record: still the boot size
+    assert again.size == Size(1, 262144)
+
+
+def test_state_of_schema_version_0_is_upgraded() -> None:
+    vm = {
+        "vcpus": 2,
+        "memory": 524288,
+        "status": "PAUSED",
+        "error_code": "UNKNOWN",
+        "ip_address": "192.168.122.7",
+    }
+    pending = {"vcpus": 1, "memory": None, "status": "PENDING", "error_code": None}
+    stored = {"id": "t", "virtual_machines": {"web": vm, "new": pending}, "timeouts": None}
+    state = upgraded_state(VirtualClusterResource(), 0, RawState(json=json.dumps(stored).encode()))
+    assert state is not None
+    web, new = state["virtual_machines"]["web"], state["virtual_machines"]["new"]
+    assert (web["power_state"], web["error_code"], web["max_vcpus"], web["max_memory"]) == (
+        "paused",
+        None,
+        2,
+        524288,
+    )
+    assert (new["power_state"], new["max_vcpus"]) == ("running", None)
+    assert state["shutdown_before_destroy"] is None
 
 
 def test_values_round_trip_and_state_written_before_macs_still_resolves() -> None:

@@ -16,12 +16,18 @@ resource "snooze_virtual_cluster" "web" {
       image_id = "debian.qcow2"
       # Optional placement; changing it live-migrates the VM.
       local_controller_id = data.snooze_local_controllers.active.ids[0]
+      # "running" (the default) or "paused"; changing it suspends or resumes the VM.
+      power_state = "running"
     }
   }
 
+  # Ask each VM to shut down (ACPI) before destroying it, for up to timeouts.shutdown.
+  shutdown_before_destroy = true
+
   timeouts {
-    create = "10m"
-    update = "10m"
-    delete = "5m"
+    create   = "10m"
+    update   = "10m"
+    delete   = "5m"
+    shutdown = "1m"
   }
 }

@@ -5,8 +5,10 @@ snapshot    one bulk listing of every VM, shared and short-lived
 identity    which VM is which: fingerprints, records, resolution
 tracking    finding recorded VMs again, never taking doubt for absence
 launching   claiming names, submitting once, reconciling whatever happens
-removal     destroying exactly our instances
+removal     destroying exactly our instances, gracefully if asked
 migration   live migration that fails fast
+inplace     resize, suspend and resume of one of our VMs
+sizing      boot-time maxima, sizes and where Snooze records them
 
 The client, and httpx with it, loads when first asked for: schemas and validation need neither.
 """
@@ -24,6 +26,7 @@ from .errors import (
     SnoozeUnreachableError,
 )
 from .identity import Fingerprint, Presence, Resolution, VmRecord
+from .inplace import PAUSED, InPlace
 from .launching import Fate, Launcher, Outcome
 from .migration import Migration, SnoozeMigrationError
 from .models import (
@@ -46,6 +49,7 @@ from .models import (
     WakeupSettings,
 )
 from .removal import Removal
+from .sizing import Size, boot_maximum, recorded_size, sizes_on_hosts
 from .snapshot import Listing
 from .tracking import REJOIN_GRACE, Tracker
 from .waiting import Backoff, Pace
@@ -56,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMANDS",
     "OFFLINE",
+    "PAUSED",
     "REJOIN_GRACE",
     "RUNNING",
     "SHUTDOWN_PENDING",
@@ -65,6 +70,7 @@ __all__ = [
     "Fingerprint",
     "GroupManagerDescription",
     "HypervisorSettings",
+    "InPlace",
     "Launcher",
     "Listing",
     "LocalControllerDescription",
@@ -78,6 +84,7 @@ __all__ = [
     "Presence",
     "Removal",
     "Resolution",
+    "Size",
     "SnoozeClient",
     "SnoozeError",
     "SnoozeHTTPError",
@@ -96,6 +103,9 @@ __all__ = [
     "VirtualMachineTemplate",
     "VmRecord",
     "WakeupSettings",
+    "boot_maximum",
+    "recorded_size",
+    "sizes_on_hosts",
 ]
 
 

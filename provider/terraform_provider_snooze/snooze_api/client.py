@@ -253,6 +253,39 @@ class SnoozeClient:
             self._snapshots.invalidate()
         return reply.boolean()
 
+    def resize(
+        self, location: VirtualMachineLocation, capacity: Sequence[float]
+    ) -> VirtualMachineMetaData | None:
+        """resizeVirtualMachine at exactly `location` (the group manager form, spec 6.5): the host's
+        record of the VM afterwards, or None while the group manager is busy. A host that cannot
+        (the VM is not RUNNING, or would grow past its boot-time maximum) makes the group manager
+        answer 500: SnoozeHTTPError. Repeating it is harmless: it sets absolute values."""
+        body = {"virtualMachineLocation": location.to_json(), "resizedCapacity": [float(c) for c in capacity]}
+        try:
+            reply = self._manager_call(
+                location.group_manager_control_data_address, "resizeVirtualMachine", body
+            )
+        finally:
+            self._snapshots.invalidate()
+        data = reply.json()
+        return None if data is None else VirtualMachineMetaData.from_json(data)
+
+    def host_virtual_machines(self, address: NetworkAddress) -> list[VirtualMachineMetaData]:
+        """Every VM a local controller runs, as its own records (getVirtualMachines, internal API):
+        the only records a resize updates (spec 6.5)."""
+        if not address.known:
+            raise SnoozeRejectedError(
+                f"no local controller address to ask ({address.address}:{address.port})"
+            )
+        try:
+            reply = self._wire.call("POST", address.base_url, "localcontroller", "getVirtualMachines", body=0)
+        except Unreachable as error:
+            raise SnoozeUnreachableError([address.base_url], f"local controller: {error.reason}") from None
+        data = reply.json()
+        if not isinstance(data, list):
+            raise SnoozeProtocolError(f"{reply.url}: a local controller's VMs should be a JSON array")
+        return [VirtualMachineMetaData.from_json(vm) for vm in data]
+
     # -- migration (spec 6.4) ------------------------------------------------------------------------
 
     def order_migration(

@@ -20,7 +20,15 @@ from defusedxml.common import DefusedXmlException
 
 from .models import UNKNOWN, VirtualMachineLocation, VirtualMachineMetaData
 
-__all__ = ["Fingerprint", "Presence", "Resolution", "VmRecord", "judge_at_home", "match_in_listing"]
+__all__ = [
+    "Fingerprint",
+    "Presence",
+    "Resolution",
+    "VmRecord",
+    "judge_at_home",
+    "match_in_listing",
+    "parse_domain",
+]
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ def _mac_and_uuid(xml: str) -> tuple[str | None, str | None]:
     """The MAC and libvirt uuid of a domain's XML, lower-cased. Cached: one provider process
     looks at every listed VM several times (resolution, ownership, name claims), and parsing
     the XML each time was a quarter of a refresh's CPU."""
-    domain = _domain(xml)
+    domain = parse_domain(xml)
     if domain is None:
         return None, None
     interface = domain.find("./devices/interface/mac")
@@ -133,7 +141,8 @@ def _mac_and_uuid(xml: str) -> tuple[str | None, str | None]:
     return (mac.lower() if mac else None), (uuid.lower() if uuid else None)
 
 
-def _domain(xml: str) -> Element | None:
+def parse_domain(xml: str) -> Element | None:
+    """The `<domain>` of a VM's XML; None when there is none (UNKNOWN, not XML, another root)."""
     if not xml or xml == UNKNOWN:
         return None
     try:

@@ -1,4 +1,7 @@
-"""Import: adopting VMs that run in Snooze, by name (or name@IP when several share a name)."""
+"""Import: adopting VMs that run in Snooze, by name (or name@IP when several share a name).
+
+Their size is read from their hosts (one request per host): only a host records a resize.
+"""
 
 from __future__ import annotations
 
@@ -41,4 +44,12 @@ def imported_vms(snooze: BoundSession, import_id: str) -> dict[str, VmState]:
             "Several virtual machines share a name",
             f"Snooze runs several VMs named {', '.join(ambiguous)}: import one as NAME@IP.",
         )
+    records = {name: vm.record for name, vm in vms.items()}
+    hosts = {
+        name: (record, record.location.local_controller_control_data_address)
+        for name, record in records.items()
+        if record is not None
+    }
+    for name, size in snooze.host_sizes(hosts).items():
+        vms[name] = vms[name].sized(size)
     return vms

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from ..runtime.diagnostics import Diagnostics
 from ..snooze_api import Fate, Outcome, VirtualMachineMetaData
 from .config import VMS
+from .planner import Cause
 
-__all__ = ["ERROR_HINTS", "report_outcome", "taint_advice", "taken_error"]
+__all__ = ["ERROR_HINTS", "recreation_warning", "report_outcome", "taint_advice", "taken_error"]
 
 # What a user can do about each way Snooze reports a VM that did not start (spec 6.1.4).
 ERROR_HINTS = {
@@ -37,16 +38,40 @@ def describe(vm: VirtualMachineMetaData) -> str:
     return f"on local controller {where.local_controller_id}{host}, IP {vm.ip_address}, status {vm.status}"
 
 
+def recreation_warning(diagnostics: Diagnostics, name: str, causes: Sequence[Cause]) -> None:
+    """One warning per VM to be recreated, naming it and what forces it, on that attribute."""
+    certain = [cause for cause in causes if cause.certain]
+    why = "; ".join(cause.why for cause in certain or causes)
+    will = "will be" if certain else "may be"
+    diagnostics.warning(
+        "Virtual machine will be recreated" if certain else "Virtual machine may be recreated",
+        f"{name!r} {will} destroyed and started again under the same name, in this in-place update: {why}. "
+        "It starts from a fresh disk, and Snooze gives it its IP address and MAC anew; the other virtual "
+        "machines are not touched.",
+        VMS.key(name).attr(causes[0].attribute),
+    )
+
+
 def taken_error(
     diagnostics: Diagnostics,
     name: str,
     others: Sequence[VirtualMachineMetaData],
     adopt: Iterable[str],
     exists: bool,
+    recreated: bool = False,
 ) -> None:
     """A name already running in Snooze: an error on its key, saying how to adopt the VM."""
-    names = ",".join(sorted({*adopt, name}))
     running = "; ".join(describe(vm) for vm in others)
+    if recreated:
+        diagnostics.error(
+            "Virtual machine name already in use",
+            f"{name!r} cannot be recreated: Snooze also runs another virtual machine named {name!r} "
+            f"({running}), not this one, and starting it again would make two. Ours is left running; "
+            "stop the other one, or keep this VM's configuration as it is.",
+            VMS.key(name),
+        )
+        return
+    names = ",".join(sorted({*adopt, name}))
     how = (
         f"`terraform state rm {ADDRESS}` and `terraform import {ADDRESS} {names},...` with the names of "
         "its other VMs too"

@@ -1,6 +1,10 @@
 """Refresh: every recorded VM looked up again, and nothing dropped on doubt.
 
-A VM found by its fingerprint gets Snooze's current values (it may have moved). One Snooze shows
+A VM found by its fingerprint gets Snooze's current values (it may have moved, or have been paused
+or resumed: its power state follows its status). Its size comes from where Snooze records it: the
+group manager's record keeps the size a VM booted with, never a resize, so a VM that runs below its
+boot-time maximum (Terraform resized it) is read from its host's own records, one request per
+host; a host that does not answer leaves the recorded size. One Snooze shows
 gone leaves state, and the plan adds it back; a VM of the same name with another fingerprint is
 left alone. One that cannot be seen after the grace, or that several VMs fit, is kept as it was,
 with a warning. A PENDING VM is recorded once exactly one VM of its name appears (its name was
@@ -14,7 +18,7 @@ import logging
 
 from ..runtime.diagnostics import Diagnostics
 from ..session import BoundSession
-from ..snooze_api import Fingerprint, Presence
+from ..snooze_api import Fingerprint, NetworkAddress, Presence, VmRecord
 from .config import VMS
 from .private import Private
 from .state import VmState
@@ -43,6 +47,7 @@ def refreshed(
                 "(group managers rejoin a new group leader after about 10 s); a later refresh updates it.",
                 VMS.key(name),
             )
+    _read_sizes(snooze, kept)
     pending = sorted(name for name, vm in kept.items() if vm.is_pending)
     if pending:
         _adopt_appeared(snooze, kept, pending, diagnostics)
@@ -73,3 +78,14 @@ def _adopt_appeared(
             "reconciles it, never submitting it twice.",
             VMS.key(name),
         )
+
+
+def _read_sizes(snooze: BoundSession, kept: dict[str, VmState]) -> None:
+    """The size of each resized VM, from its host (see above)."""
+    resized: dict[str, tuple[VmRecord, NetworkAddress]] = {
+        name: (record, record.location.local_controller_control_data_address)
+        for name, vm in kept.items()
+        if vm.resized and (record := vm.record) is not None
+    }
+    for name, size in snooze.host_sizes(resized).items():
+        kept[name] = kept[name].sized(size)

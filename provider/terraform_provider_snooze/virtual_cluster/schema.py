@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from ..libvirt_template import TemplateError, parse_template
+from typing import Any
+
 from ..runtime import cty
+from ..runtime.cty.path import AttributePath
+from ..runtime.diagnostics import Diagnostics
 from ..runtime.durations import DurationRange, timeouts_block
-from ..runtime.planmodifiers import (
-    PlanModifierRequest,
-    RequiresReplace,
-    RequiresReplaceIf,
-    UseStateForUnknown,
-)
+from ..runtime.planmodifiers import UseStateForUnknown
 from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
-from .limits import MEMORY_KIB, NAME_MAX_LENGTH, NETWORK, VCPUS
+from .limits import MEMORY_KIB, NAME_MAX_LENGTH, NETWORK, VCPUS, where
+from .state import PAUSED, RUNNING
 
 __all__ = ["TIMEOUT_DEFAULTS", "VIRTUAL_CLUSTER_SCHEMA"]
 
@@ -22,6 +21,8 @@ TIMEOUT_DEFAULTS = {
     "create": DurationRange(minimum="1s", maximum="24h", default="10m"),
     "update": DurationRange(minimum="1s", maximum="24h", default="10m"),
     "delete": DurationRange(minimum="1s", maximum="24h", default="5m"),
+    # With shutdown_before_destroy: how long a VM may take to power off before it is destroyed.
+    "shutdown": DurationRange(minimum="1s", maximum="1h", default="1m"),
 }
 
 NETWORK_DEMAND = NestedAttributes(
@@ -44,18 +45,20 @@ NETWORK_DEMAND = NestedAttributes(
 )
 
 
-def _template_changes_the_vm(request: PlanModifierRequest) -> bool:
-    """An imported VM has no template in state (Snooze cannot give it back): a configured
-    template describing the very VM that runs is recorded in place, not a replacement."""
-    prior_vm = request.prior_object or {}
-    if request.prior is not None or not isinstance(request.planned, str):
-        return True
-    try:
-        domain = parse_template(request.planned)
-    except TemplateError:
-        return True
-    return not (domain.vcpus == prior_vm.get("vcpus") and domain.memory_kib == prior_vm.get("memory"))
+def _power_state(value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
+    if value not in (RUNNING, PAUSED):
+        diagnostics.error(
+            "Invalid power state",
+            f'{where(path)} is "{value}": a virtual machine is "{RUNNING}" or "{PAUSED}".',
+            path,
+        )
 
+
+_IN_PLACE = (
+    "Changing it resizes the VM in place, within its boot-time maximum (`max_vcpus`, `max_memory`); "
+    "past it, or for a VM neither running nor paused, the VM is recreated (the plan warns)."
+)
+_RECREATES = "Changing it recreates this VM (destroyed, then started again under its name); the plan warns."
 
 _COMPUTED_NOTE = "Set by Snooze."
 
@@ -65,51 +68,47 @@ VIRTUAL_MACHINE = NestedAttributes(
         "libvirt_template": Attribute(
             type=cty.STRING,
             optional=True,
-            plan_modifiers=(
-                RequiresReplaceIf(
-                    _template_changes_the_vm,
-                    "Changing this forces a replacement, except when it is first set on an imported VM "
-                    "whose `<vcpu>` and `<memory>` it matches: it is then recorded in place.",
-                ),
-            ),
             description="Template mode: a libvirt domain XML document. Its `<name>` must equal the map "
             "key; Snooze reads `<vcpu>` and `<memory>` (as KiB) from it. Conflicts with `vcpus`, "
-            "`memory` and `image_id`.",
+            "`memory` and `image_id`. Templates are compared by what Snooze runs from them: an edit "
+            "Snooze would not notice (whitespace, comments, attribute order, elements it drops such as "
+            "`<clock>` or `<currentMemory>`, interfaces it replaces) is recorded in place; one that "
+            "changes only `<vcpu>` or `<memory>` resizes the VM; any other recreates it. A VM imported "
+            "without a template takes the one configured in place when it describes it.",
         ),
         "vcpus": Attribute(
             type=cty.NUMBER,
             optional=True,
             computed=True,
-            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
+            plan_modifiers=(UseStateForUnknown(),),
             description="Parameter mode: number of virtual CPUs (default 1). In template mode, the "
-            "template's `<vcpu>`, as Snooze reports it. " + VCPUS.documentation,
+            f"template's `<vcpu>`. {_IN_PLACE} " + VCPUS.documentation,
             validators=(VCPUS.validate,),
         ),
         "memory": Attribute(
             type=cty.NUMBER,
             optional=True,
             computed=True,
-            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
+            plan_modifiers=(UseStateForUnknown(),),
             description="Parameter mode: memory in KiB (default 131072, i.e. 128 MiB; 4 GiB is "
-            "4194304). In template mode, the template's `<memory>`, as Snooze reports it. "
-            + MEMORY_KIB.documentation,
+            f"4194304). In template mode, the template's `<memory>`. {_IN_PLACE} " + MEMORY_KIB.documentation,
             validators=(MEMORY_KIB.validate,),
         ),
         "image_id": Attribute(
             type=cty.STRING,
             optional=True,
             computed=True,
-            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
+            plan_modifiers=(UseStateForUnknown(),),
             description="Parameter mode (required there): the disk image to boot, by its id in "
             "Snooze's image repository (e.g. `debian.qcow2`). In template mode, the image Snooze "
-            "derived from the template's first disk.",
+            f"derived from the template's first disk. {_RECREATES}",
         ),
         "network_demand": Attribute(
             nested=NETWORK_DEMAND,
             optional=True,
             computed=True,
-            plan_modifiers=(UseStateForUnknown(), RequiresReplace()),
-            description="Network capacity to reserve for the VM. Default: none (0 and 0).",
+            plan_modifiers=(UseStateForUnknown(),),
+            description=f"Network capacity to reserve for the VM. Default: none (0 and 0). {_RECREATES}",
         ),
         "local_controller_id": Attribute(
             type=cty.STRING,
@@ -117,6 +116,15 @@ VIRTUAL_MACHINE = NestedAttributes(
             computed=True,
             description="The local controller (host) that runs the VM. Set it to place the VM on "
             "that host; changing it live-migrates the VM. Left unset, Snooze chooses.",
+        ),
+        "power_state": Attribute(
+            type=cty.STRING,
+            optional=True,
+            computed=True,
+            description=f'`"{RUNNING}"` (the default) or `"{PAUSED}"` (suspended in memory). A VM starts in '
+            "this state; changing it suspends or resumes the VM in place. A VM paused or resumed "
+            "outside Terraform shows as a change in the next plan.",
+            validators=(_power_state,),
         ),
         "status": Attribute(
             type=cty.STRING,
@@ -126,7 +134,23 @@ VIRTUAL_MACHINE = NestedAttributes(
         "error_code": Attribute(
             type=cty.STRING,
             computed=True,
-            description="Snooze's error code for the VM; `UNKNOWN` when there was no error.",
+            description="Snooze's error code for the VM; null when there was none. A running VM may "
+            "keep a stale code from its placement (e.g. `NOT_ENOUGH_GROUP_MANAGER_CAPACITY` for a "
+            "VM pinned to a host).",
+        ),
+        "max_vcpus": Attribute(
+            type=cty.NUMBER,
+            computed=True,
+            plan_modifiers=(UseStateForUnknown(),),
+            description="The vcpus the VM booted with (its domain's `<vcpu>`): libvirt cannot grow a "
+            "running VM past them, so a larger `vcpus` recreates it.",
+        ),
+        "max_memory": Attribute(
+            type=cty.NUMBER,
+            computed=True,
+            plan_modifiers=(UseStateForUnknown(),),
+            description="The memory in KiB the VM booted with (its domain's `<memory>`): a larger "
+            "`memory` recreates it.",
         ),
         "ip_address": Attribute(
             type=cty.STRING,
@@ -166,12 +190,16 @@ VIRTUAL_MACHINE = NestedAttributes(
 )
 
 VIRTUAL_CLUSTER_SCHEMA = Schema(
-    version=0,
+    version=1,
     block=Block(
         description="A Snooze virtual cluster: virtual machines started together by one submission "
-        "to the group leader. VMs are keyed by name (Snooze's virtual machine id). Adding or "
-        "removing a VM, or changing its `local_controller_id` (live migration), is done in place; "
-        "changing what a VM is made of replaces the cluster.",
+        "to the group leader. VMs are keyed by name (Snooze's virtual machine id). Every change is "
+        "made in place, one VM at a time: adding or removing a VM, live migration "
+        "(`local_controller_id`), resizing (`vcpus`, `memory`), pausing and resuming "
+        "(`power_state`); a change Snooze cannot make to a running VM (a new image, network demand "
+        "or template) recreates that VM alone, under its name, and the plan warns which and why. "
+        "The other VMs keep running untouched. The whole cluster is replaced only on request "
+        "(`terraform apply -replace`).",
         attributes={
             "id": Attribute(
                 type=cty.STRING,
@@ -189,6 +217,14 @@ VIRTUAL_CLUSTER_SCHEMA = Schema(
                 "digits, `.`, `_` and `-`, starting with a letter or a digit. Terraform drops a "
                 "misspelled attribute inside a VM without a word (`vpcus = 2`), so the default "
                 "applies: a parameter-mode VM that leaves `vcpus` or `memory` unset gets a warning.",
+            ),
+            "shutdown_before_destroy": Attribute(
+                type=cty.BOOL,
+                optional=True,
+                description="Destroy VMs gracefully: ask each to shut down (ACPI) first, wait up to "
+                "`timeouts.shutdown` (default 1m) for it to power off, then destroy what is left. "
+                "Applies to VMs removed from the map, VMs recreated, and `terraform destroy` (which "
+                "uses the value last applied). Default false: VMs are destroyed at once.",
             ),
         },
         blocks={"timeouts": timeouts_block(TIMEOUT_DEFAULTS)},

@@ -12,15 +12,27 @@ from ..runtime import cty
 from ..snooze_api import (
     Fingerprint,
     NetworkAddress,
+    NetworkDemand,
+    Size,
     VirtualMachineLocation,
     VirtualMachineMetaData,
     VmRecord,
+    boot_maximum,
 )
 
-__all__ = ["COMPUTED", "PENDING", "VmState"]
+__all__ = ["COMPUTED", "PAUSED", "PENDING", "RUNNING", "VmState", "power_state_of"]
 
 UNSET = "UNKNOWN"  # Snooze's default for every string it has no value for
 PENDING = "PENDING"  # ours: submitted, but Snooze has not said whether or where it runs
+# power_state values, and the Snooze status each stands for.
+RUNNING, PAUSED = "running", "paused"
+_POWER_STATES = {"RUNNING": RUNNING, "PAUSED": PAUSED}
+
+
+def power_state_of(status: str | None) -> str | None:
+    """The power state a Snooze status shows; None for the others (going away, failed, ...)."""
+    return _POWER_STATES.get(status or "")
+
 
 # What only Snooze reports. The rest the user configures (Snooze fills in what is left unset), and
 # local_controller_id is both: where the user wants the VM, and where Snooze reports it.
@@ -33,6 +45,8 @@ COMPUTED = (
     "local_controller_address",
     "group_manager_id",
     "group_manager_address",
+    "max_vcpus",
+    "max_memory",
 )
 
 
@@ -45,6 +59,7 @@ class VmState:
     image_id: str | None = None
     network_demand: dict[str, Decimal] | None = None
     local_controller_id: str | None = None
+    power_state: str | None = None
     status: str | None = None
     error_code: str | None = None
     ip_address: str | None = None
@@ -53,6 +68,8 @@ class VmState:
     local_controller_address: str | None = None
     group_manager_id: str | None = None
     group_manager_address: str | None = None
+    max_vcpus: Decimal | None = None
+    max_memory: Decimal | None = None
 
     # -- to and from Terraform values ----------------------------------------------------------------
 
@@ -81,13 +98,16 @@ class VmState:
         return self.status == PENDING
 
     def observed(self, vm: VirtualMachineMetaData) -> VmState:
-        """Snooze's view of the VM. What the user configured is kept as configured; what the user
-        may leave to Snooze (vcpus, memory, image, network demand) is filled in only when unset,
-        so that a configuration Snooze normalises never shows a diff."""
+        """Snooze's view of the VM, from its group manager's record. What the user configured is
+        kept as configured; what the user may leave to Snooze (vcpus, memory, image, network
+        demand) is filled in only when unset, so that a configuration Snooze normalises never
+        shows a diff. The size is kept too: the group manager records the size the VM booted with,
+        never a resize (sizing.py); the host's own record says (`sized`)."""
         location = vm.location
         capacity = [_number(v) for v in (list(vm.requested_capacity) + [0.0] * 4)[:4]]
         requested = bool(vm.requested_capacity)
         fingerprint = Fingerprint.of(vm)
+        maximum = boot_maximum(vm)
         return replace(
             self,
             vcpus=self.vcpus if self.vcpus is not None else (capacity[0] if requested else None),
@@ -96,8 +116,11 @@ class VmState:
             network_demand=self.network_demand
             if self.network_demand is not None
             else {"rx_bytes": capacity[2], "tx_bytes": capacity[3]},
+            power_state=power_state_of(vm.status) or self.power_state,
             status=vm.status,
-            error_code=vm.error_code,
+            error_code=_or_none(vm.error_code),  # Snooze's UNKNOWN: no error
+            max_vcpus=Decimal(maximum.vcpus) if maximum else self.max_vcpus,
+            max_memory=Decimal(maximum.memory) if maximum else self.max_memory,
             ip_address=fingerprint.ip_address,
             mac_address=fingerprint.mac_address,
             libvirt_uuid=fingerprint.libvirt_uuid,
@@ -106,6 +129,33 @@ class VmState:
             group_manager_id=_or_none(location.group_manager_id),
             group_manager_address=_address(location.group_manager_control_data_address),
         )
+
+    def sized(self, size: Size) -> VmState:
+        """Its size as its host records it (a resize's answer, or the host's own listing)."""
+        return replace(self, vcpus=Decimal(size.vcpus), memory=Decimal(size.memory))
+
+    @property
+    def size(self) -> Size | None:
+        if self.vcpus is None or self.memory is None:
+            return None
+        return Size(int(self.vcpus), int(self.memory))
+
+    @property
+    def maximum(self) -> Size | None:
+        """The boot-time maximum: libvirt cannot grow the running domain past it."""
+        if self.max_vcpus is None or self.max_memory is None:
+            return None
+        return Size(int(self.max_vcpus), int(self.max_memory))
+
+    @property
+    def resized(self) -> bool:
+        """Whether it runs below the size it booted with (its group manager does not know)."""
+        return self.size is not None and self.maximum is not None and self.size != self.maximum
+
+    @property
+    def network(self) -> NetworkDemand:
+        demand = self.network_demand or {}
+        return NetworkDemand(float(demand.get("rx_bytes", 0)), float(demand.get("tx_bytes", 0)))
 
     def configured_as(self, planned: VmState) -> VmState:
         """This VM as Snooze has it, with what the user now configures for it."""
