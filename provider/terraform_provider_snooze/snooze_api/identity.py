@@ -21,10 +21,12 @@ from defusedxml.common import DefusedXmlException
 from .models import UNKNOWN, VirtualMachineLocation, VirtualMachineMetaData
 
 __all__ = [
+    "DomainFacts",
     "Fingerprint",
     "Presence",
     "Resolution",
     "VmRecord",
+    "domain_facts",
     "judge_at_home",
     "match_in_listing",
     "parse_domain",
@@ -40,12 +42,12 @@ class Fingerprint:
 
     @classmethod
     def of(cls, vm: VirtualMachineMetaData) -> Fingerprint:
-        mac, uuid = _mac_and_uuid(vm.xml_representation)
+        facts = domain_facts(vm.xml_representation)
         return cls(
             name=vm.location.virtual_machine_id,
             ip_address=_known(vm.ip_address),
-            mac_address=mac,
-            libvirt_uuid=uuid,
+            mac_address=facts.mac,
+            libvirt_uuid=facts.uuid,
         )
 
     def matches(self, seen: Fingerprint) -> bool:
@@ -127,18 +129,34 @@ def _known(value: str | None) -> str | None:
     return None if value in ("", UNKNOWN) else value
 
 
+@dataclass(frozen=True)
+class DomainFacts:
+    """What the provider reads from a domain's XML: MAC and libvirt uuid (lower-cased), and the
+    `<vcpu>` and `<memory>` texts."""
+
+    mac: str | None = None
+    uuid: str | None = None
+    vcpu: str | None = None
+    memory: str | None = None
+
+
 @functools.lru_cache(maxsize=4096)
-def _mac_and_uuid(xml: str) -> tuple[str | None, str | None]:
-    """The MAC and libvirt uuid of a domain's XML, lower-cased. Cached: one provider process
-    looks at every listed VM several times (resolution, ownership, name claims), and parsing
-    the XML each time was a quarter of a refresh's CPU."""
+def domain_facts(xml: str) -> DomainFacts:
+    """Parsed once per XML text and process: a refresh looks at each listed VM several times
+    (resolution, ownership, name claims, its boot size), and parsing its XML each time was a
+    quarter of the refresh's CPU."""
     domain = parse_domain(xml)
     if domain is None:
-        return None, None
+        return DomainFacts()
     interface = domain.find("./devices/interface/mac")
     mac = _known(interface.get("address") if interface is not None else None)
     uuid = _known(domain.findtext("uuid"))
-    return (mac.lower() if mac else None), (uuid.lower() if uuid else None)
+    return DomainFacts(
+        mac=mac.lower() if mac else None,
+        uuid=uuid.lower() if uuid else None,
+        vcpu=domain.findtext("vcpu"),
+        memory=domain.findtext("memory"),
+    )
 
 
 def parse_domain(xml: str) -> Element | None:
