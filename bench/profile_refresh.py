@@ -252,8 +252,10 @@ class Measured:
         else:
             self.cpu.append(provider.cpu)
             self.wall.append(time.perf_counter() - started)
-        counts = httpx.get(f"{snooze.admin_url}/requests").json()
-        self.requests = {m: n for methods in counts.values() for m, n in methods.items()}
+        self.requests = {}
+        for methods in httpx.get(f"{snooze.admin_url}/requests").json().values():  # per component
+            for method, count in methods.items():
+                self.requests[method] = self.requests.get(method, 0) + count
 
     def report(self, vms: int, clusters: int, top: int) -> None:
         total = sum(self.requests.values())
