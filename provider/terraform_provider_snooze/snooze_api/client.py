@@ -328,6 +328,12 @@ class SnoozeClient:
         controllers = _local_controllers(self._discovery.bootstrap_call("GET", "getLocalControllerList"))
         if controllers is not None:
             return controllers
+        return self.leader_local_controllers()
+
+    def leader_local_controllers(self) -> list[LocalControllerDescription]:
+        """The group leader's own list (spec 6.6): the hosts of the group managers it dispatches
+        to, and whose VMs its listings show. The bootstrap's, when its database keeps one, may
+        still name a group manager that has not rejoined a new leader."""
         reply = self._leader_call("GET", "getLocalControllerList", null_if_not_leader=True)
         controllers = _local_controllers(reply)
         if controllers is None:

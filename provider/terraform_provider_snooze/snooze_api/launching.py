@@ -100,7 +100,7 @@ class Launcher:
             free = {name: template for name, template in batch.items() if name not in taken}
             if not free:
                 break
-            managers = tuple(sorted({lc.group_manager_id for lc in self.client.local_controllers()}))
+            managers = tuple(sorted({lc.group_manager_id for lc in self.client.leader_local_controllers()}))
             submission = replace(self.client.submit(list(free.values())), managers=managers)
             on_submitted(submission, list(free))
             settled = self.settle(list(free), submission, deadline, in_turn=True)
@@ -218,7 +218,7 @@ class Launcher:
         for _ in self.pace.polls(deadline):
             try:
                 leader = self.client.group_leader(refresh=True).id
-                joined = {lc.group_manager_id for lc in self.client.local_controllers()}
+                joined = {lc.group_manager_id for lc in self.client.leader_local_controllers()}
             except SnoozeError:
                 continue
             # The new leader was one of them: its hosts went to the others.
