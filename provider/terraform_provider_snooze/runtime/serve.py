@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .tls import ServerCertificate
     from .tls_front import TlsFront
 
-__all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve"]
+__all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve", "stop_server"]
 
 log = hclog.get_logger(__name__)
 
@@ -42,6 +42,9 @@ SERVER_OPTIONS = [
     ("grpc.so_reuseport", 0),
 ]
 
+
+STOP_GRACE_SECONDS = 0.5
+STOP_WAIT_SECONDS = 1.0
 
 PLUGIN_SERVICE_NAMES = (
     "plugin.GRPCController",
@@ -116,13 +119,23 @@ def serve(
         )
         stopped.wait()
         log.debug("Shutting down")
-        # The grace lets the Shutdown reply reach Terraform; the side streams end with `stopped`.
-        server.stop(grace=0.5).wait()
+        stop_server(server)
     finally:
         listener.close()
         if front:
             front.close()
     return code
+
+
+def stop_server(server: grpc.Server) -> None:
+    """Stops serving within STOP_WAIT_SECONDS, whatever grpc's shutdown still waits for.
+
+    The grace lets the Shutdown reply reach Terraform; the side streams end with `stopped`.
+    Terraform kills a provider still alive 2 s after Shutdown answered and logs that it "failed
+    to exit gracefully": exiting with a call unfinished is better than that.
+    """
+    if not server.stop(grace=STOP_GRACE_SECONDS).wait(STOP_WAIT_SECONDS):
+        log.debug("The gRPC server had not stopped after %.1f s; exiting anyway", STOP_WAIT_SECONDS)
 
 
 def _announce(output: TextIO, announcement: str, stopped: threading.Event) -> int:
