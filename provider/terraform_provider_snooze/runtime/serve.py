@@ -60,11 +60,13 @@ def serve(
     provider_address: str,
     debug: bool = False,
     startup_notes: Sequence[str] = (),
+    on_goodbye: Callable[[], None] | None = None,
 ) -> int:
     """Serves until Terraform calls Shutdown (in debug mode: until Ctrl-C) or SIGTERM.
 
     Returns the process exit code: 1 when not started by Terraform, else 0. `startup_notes` are
-    logged at DEBUG once logging is set up (e.g. why the launch started cold).
+    logged at DEBUG once logging is set up (e.g. why the launch started cold). `on_goodbye` is
+    called once serving ends, before the server stops (a warm launch lets its launcher exit).
     """
     if not debug and not handshake.cookie_present():
         sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
@@ -119,6 +121,8 @@ def serve(
         )
         stopped.wait()
         log.debug("Shutting down")
+        if on_goodbye is not None:
+            on_goodbye()
         stop_server(server)
     finally:
         listener.close()
