@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 __all__ = ["AttributePath", "GetAttr", "IndexInt", "IndexKey", "Step"]
@@ -51,12 +52,13 @@ class AttributePath:
         return AttributePath((*self.steps, IndexInt(index)))
 
     def __str__(self) -> str:
+        """The path as a plan shows it, keys quoted as HCL quotes them: vms["web 1"].vcpus."""
         out = ""
         for step in self.steps:
             if isinstance(step, GetAttr):
                 out += f".{step.name}" if out else step.name
             elif isinstance(step, IndexKey):
-                out += f'["{step.key}"]'
+                out += f"[{json.dumps(step.key, ensure_ascii=False)}]"
             else:
                 out += f"[{step.index}]"
         return out
