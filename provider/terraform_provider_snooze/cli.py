@@ -14,6 +14,10 @@ import sys
 
 from . import PROVIDER_ADDRESS, __version__
 
+TYPE_CHECKING = False  # typing itself is not loaded on the launch path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 PROVIDER_TYPE = PROVIDER_ADDRESS.rsplit("/", 1)[-1]
 
 USAGE = __doc__ or ""
@@ -56,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(code)
 
 
-def _serve(debug: bool, cold_reasons: list[str]) -> int:
+def _serve(debug: bool, cold_reasons: list[str], on_goodbye: Callable[[], None] | None = None) -> int:
     if cold_reasons and os.environ.get("PLUGIN_CLIENT_CERT"):
         from .runtime import certificate_fork
 
@@ -66,7 +70,11 @@ def _serve(debug: bool, cold_reasons: list[str]) -> int:
     from .runtime.serve import serve
 
     return serve(
-        register_provider, provider_address=PROVIDER_ADDRESS, debug=debug, startup_notes=cold_reasons
+        register_provider,
+        provider_address=PROVIDER_ADDRESS,
+        debug=debug,
+        startup_notes=cold_reasons,
+        on_goodbye=on_goodbye,
     )
 
 
@@ -81,9 +89,9 @@ def preload() -> None:
     tls.preload()
 
 
-def run_launch() -> int:
+def run_launch(on_goodbye: Callable[[], None]) -> int:
     """One launch, in a process the resident server forked for it."""
-    return _serve(False, [])
+    return _serve(False, [], on_goodbye)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,15 @@ def test_import_of_unknown_vm_fails_clearly(tf: Terraform) -> None:
     assert "Snooze runs no virtual machine named 'ghost'" in result.output
 
 
+def test_import_of_a_vm_whose_name_no_configuration_can_use_fails_clearly(tf: Terraform) -> None:
+    tf.write("main.tf", cluster(worker(1)))
+    tf.init()
+    result = tf.run("import", "-no-color", "snooze_virtual_cluster.web", "worker1,-rescue")
+    assert result.returncode != 0
+    assert "The name \"-rescue\" starts with '-'" in result.output, result.output
+    assert tf.resources() == {}
+
+
 @pytest.mark.parametrize(
     ("vms", "path_snippet", "message"),
     [

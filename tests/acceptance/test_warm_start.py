@@ -39,6 +39,14 @@ def launches(log: str) -> list[tuple[int, int]]:
     return list(zip(started, served, strict=True))
 
 
+def before_kill(log: str) -> str:
+    """The provider's and Terraform's lines leading up to Terraform's kill of a provider."""
+    lines = log.splitlines()
+    end = next(i for i, line in enumerate(lines) if "plugin failed to exit gracefully" in line)
+    shown = [line for line in lines[:end] if "provider" in line][-25:]
+    return "\n".join([*shown, lines[end]])
+
+
 def test_plans_after_the_first_launch_are_served_warm_and_exit_gracefully(
     terraform_factory: Callable[..., Terraform], resident_dir: Path
 ) -> None:
@@ -63,6 +71,6 @@ def test_plans_after_the_first_launch_are_served_warm_and_exit_gracefully(
         assert all(launcher != server for launcher, server in launches(warm.stderr)), (
             "warm: forks of the resident"
         )
-        assert "plugin failed to exit gracefully" not in warm.stderr
+        assert "plugin failed to exit gracefully" not in warm.stderr, before_kill(warm.stderr)
         applied = tf.apply()
         applied.check()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import threading
 import time
 
 import pytest
-from terraform_provider_snooze.runtime import resident
+from terraform_provider_snooze.runtime import launcher, resident
 
 
 def test_a_silent_launcher_does_not_stop_its_provider(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,3 +26,43 @@ def test_a_silent_launcher_does_not_stop_its_provider(monkeypatch: pytest.Monkey
     watch.join(5)
     assert signals == [signal.SIGTERM]
     provider_end.close()
+
+
+def at_end(fd: int) -> bool:
+    readable, _, _ = select.select([fd], [], [], 10)
+    return bool(readable) and os.read(fd, 1) == b""
+
+
+def test_at_the_goodbye_the_launcher_is_released_while_the_provider_still_stops() -> None:
+    """Terraform waits for its provider's exit and for EOF on its stderr: a warm provider gives
+    both at Shutdown, not when its server has finished stopping."""
+    provider_end, launcher_end = socket.socketpair()
+    stdout_read, stdout_write = os.pipe()
+    stderr_read, stderr_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the provider, still busy stopping long after its goodbye
+        try:
+            launcher_end.close()
+            for fd, target in ((stdout_write, 1), (stderr_write, 2)):
+                os.dup2(fd, target)
+            for fd in (stdout_read, stdout_write, stderr_read, stderr_write):
+                os.close(fd)
+            resident._say_goodbye(provider_end)
+            time.sleep(30)
+        finally:
+            os._exit(0)
+    provider_end.close()
+    for fd in (stdout_write, stderr_write):
+        os.close(fd)
+    try:
+        launcher_end.settimeout(10)
+        assert launcher_end.recv(5) == launcher.EXITED + (0).to_bytes(4, launcher.BYTE_ORDER, signed=True)
+        assert at_end(stderr_read), "Terraform's stderr is let go"
+        assert at_end(stdout_read)
+        assert os.waitpid(pid, os.WNOHANG) == (0, 0), "while the provider is still stopping"
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        launcher_end.close()
+        os.close(stdout_read)
+        os.close(stderr_read)

@@ -34,6 +34,7 @@ from terraform_provider_snooze.runtime._generated import (
     grpc_controller_pb2_grpc,
     grpc_stdio_pb2_grpc,
 )
+from terraform_provider_snooze.runtime.serve import STOP_GRACE_SECONDS, STOP_WAIT_SECONDS, stop_server
 
 PROVIDER = Path(sys.executable).parent / "terraform-provider-snooze"
 COOKIE = {"TF_PLUGIN_MAGIC_COOKIE": "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"}
@@ -210,6 +211,36 @@ def test_shutdown_ends_the_process_at_once_with_terraforms_streams_open(plugin: 
         done.set()
     assert elapsed < 0.4, f"exited {elapsed:.2f} s after Shutdown"
     assert not Path(plugin.fields[3]).parent.exists(), "the socket directory is removed"
+
+
+class _StuckShutdown:
+    """What grpc's server.stop() returns when a call never finishes: an event nobody sets."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.timeouts.append(timeout)
+        return False
+
+
+class _StuckServer:
+    def __init__(self) -> None:
+        self.graces: list[float | None] = []
+        self.shutdown = _StuckShutdown()
+
+    def stop(self, grace: float | None) -> _StuckShutdown:
+        self.graces.append(grace)
+        return self.shutdown
+
+
+def test_a_server_that_never_finishes_stopping_is_left_in_time_for_terraform() -> None:
+    """Terraform kills a provider still alive 2 s after Shutdown: the wait for grpc is bounded."""
+    server = _StuckServer()
+    stop_server(server)
+    assert server.graces == [STOP_GRACE_SECONDS]
+    assert server.shutdown.timeouts == [STOP_WAIT_SECONDS]
+    assert STOP_GRACE_SECONDS <= STOP_WAIT_SECONDS < 2
 
 
 def test_sigint_is_ignored_and_sigterm_stops(plugin: Plugin) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..runtime.diagnostics import DiagnosticError
 from ..runtime.interfaces import DataSource, DataSourceReadRequest, DataSourceReadResponse
 from ..session import SnoozeSession
 from ..snooze_api import LocalControllerDescription
@@ -24,7 +25,8 @@ class LocalControllersDataSource(DataSource):
         self._session = provider_data
 
     def read(self, request: DataSourceReadRequest, response: DataSourceReadResponse) -> None:
-        assert self._session is not None
+        if self._session is None:  # the engine reads only from a configured provider
+            raise DiagnosticError("Provider not configured", "The snooze provider was not configured.")
         controllers = self._session.bound(request.cancellation).local_controllers()
         wanted = request.config.get("status")
         selected = sorted(

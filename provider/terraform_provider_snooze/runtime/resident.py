@@ -4,7 +4,9 @@ The launcher (launcher.py) starts it, detached, the first time no resident answe
 what a provider needs (`preload()` of the app module), listens on a socket only its user may use
 (a 0700 directory; each client's uid checked with SO_PEERCRED), and for each launch forks a
 child that takes over the launcher's stdin, stdout, stderr, working directory, arguments and
-environment and runs the app's `run_launch()`: its own process, certificate, state and exit code.
+environment and runs the app's `run_launch(on_goodbye)`: its own process, certificate, state and
+exit code. At Terraform's Shutdown it calls `on_goodbye`: the launcher exits then, not after the
+server has stopped.
 
 grpcio and fork: grpcio supports fork only with GRPC_ENABLE_FORK_SUPPORT and only for clients;
 a process may fork freely as long as it has created no gRPC object yet (no server, channel or
@@ -248,8 +250,8 @@ class Resident:
             if connection.recv(1) != GO:  # the launcher went cold or away: stay silent
                 os._exit(0)
             threading.Thread(target=_stop_with_launcher, args=(connection,), daemon=True).start()
-            code = self.app.run_launch()
-            _send_quietly(connection, EXITED, code)
+            code = self.app.run_launch(lambda: _say_goodbye(connection))
+            _send_quietly(connection, EXITED, code)  # unless the launcher went at the goodbye
         finally:
             os._exit(code)
 
@@ -272,10 +274,23 @@ def _become_the_launch(
     for target, fd in enumerate(fds[:3]):
         os.dup2(fd, target)
     os.fchdir(fds[3])
+    for fd in fds:  # copies of what 0, 1 and 2 now are: Terraform's pipes must close with them
+        os.close(fd)
     os.environ.clear()
     os.environ.update(env)
     tempfile.tempdir = None  # cached from the resident's environment, not this launch's
     sys.argv = argv
+
+
+def _say_goodbye(connection: socket.socket) -> None:
+    """Terraform said goodbye (Shutdown): the launcher exits now and this process lets go of
+    Terraform's pipes, so that Terraform sees its provider end however long the server takes to
+    stop. Terraform waits 2 s for that, then kills the launcher."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    _send_quietly(connection, EXITED, 0)
 
 
 def _stop_with_launcher(connection: socket.socket) -> None:

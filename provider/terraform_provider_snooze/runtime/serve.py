@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .tls import ServerCertificate
     from .tls_front import TlsFront
 
-__all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve"]
+__all__ = ["MAX_MESSAGE_BYTES", "WORKERS", "serve", "stop_server"]
 
 log = hclog.get_logger(__name__)
 
@@ -43,6 +43,9 @@ SERVER_OPTIONS = [
 ]
 
 
+STOP_GRACE_SECONDS = 0.5
+STOP_WAIT_SECONDS = 1.0
+
 PLUGIN_SERVICE_NAMES = (
     "plugin.GRPCController",
     "plugin.GRPCStdio",
@@ -57,11 +60,13 @@ def serve(
     provider_address: str,
     debug: bool = False,
     startup_notes: Sequence[str] = (),
+    on_goodbye: Callable[[], None] | None = None,
 ) -> int:
     """Serves until Terraform calls Shutdown (in debug mode: until Ctrl-C) or SIGTERM.
 
     Returns the process exit code: 1 when not started by Terraform, else 0. `startup_notes` are
-    logged at DEBUG once logging is set up (e.g. why the launch started cold).
+    logged at DEBUG once logging is set up (e.g. why the launch started cold). `on_goodbye` is
+    called once serving ends, before the server stops (a warm launch lets its launcher exit).
     """
     if not debug and not handshake.cookie_present():
         sys.stderr.write(handshake.NOT_A_PLUGIN_MESSAGE)
@@ -116,13 +121,25 @@ def serve(
         )
         stopped.wait()
         log.debug("Shutting down")
-        # The grace lets the Shutdown reply reach Terraform; the side streams end with `stopped`.
-        server.stop(grace=0.5).wait()
+        if on_goodbye is not None:
+            on_goodbye()
+        stop_server(server)
     finally:
         listener.close()
         if front:
             front.close()
     return code
+
+
+def stop_server(server: grpc.Server) -> None:
+    """Stops serving within STOP_WAIT_SECONDS, whatever grpc's shutdown still waits for.
+
+    The grace lets the Shutdown reply reach Terraform; the side streams end with `stopped`.
+    Terraform kills a provider still alive 2 s after Shutdown answered and logs that it "failed
+    to exit gracefully": exiting with a call unfinished is better than that.
+    """
+    if not server.stop(grace=STOP_GRACE_SECONDS).wait(STOP_WAIT_SECONDS):
+        log.debug("The gRPC server had not stopped after %.1f s; exiting anyway", STOP_WAIT_SECONDS)
 
 
 def _announce(output: TextIO, announcement: str, stopped: threading.Event) -> int:

@@ -13,7 +13,7 @@ from ..runtime import cty
 from ..runtime.cty.path import AttributePath
 from ..runtime.diagnostics import Diagnostics
 from ..snooze_api import NetworkDemand, VirtualMachineTemplate
-from .limits import MEMORY_KIB, MEMORY_WARNING_BELOW_KIB, VCPUS, name_problem, shown, where
+from .limits import MEMORY_KIB, MEMORY_WARNING_BELOW_KIB, VCPUS, name_problem, shown
 
 __all__ = ["PARAMETERS", "check_virtual_machines", "template_for"]
 
@@ -34,7 +34,7 @@ def check_virtual_machines(virtual_machines: Any, diagnostics: Diagnostics) -> N
         path = VMS.key(name)
         problem = name_problem(name)
         if problem is not None:
-            diagnostics.error("Invalid virtual machine name", f"The key {where(path)} {problem}.", path)
+            diagnostics.error("Invalid virtual machine name", f"The key {path} {problem}.", path)
         if vm is None or vm is cty.UNKNOWN:
             continue
         template = vm.get("libvirt_template")
@@ -51,7 +51,7 @@ def _check_template_mode(vm: dict[str, Any], path: AttributePath, diagnostics: D
         if vm.get(parameter) is not None:
             diagnostics.error(
                 "Conflicting virtual machine modes",
-                f"{where(path.attr(parameter))} cannot be set together with libvirt_template: in template "
+                f"{path.attr(parameter)} cannot be set together with libvirt_template: in template "
                 "mode Snooze reads vcpus, memory and the disk from the template.",
                 path.attr(parameter),
             )
@@ -62,7 +62,7 @@ def _check_parameter_mode(vm: dict[str, Any], path: AttributePath, diagnostics: 
         if any(vm.get(p) is not None for p in PARAMETERS):
             diagnostics.error(
                 "Missing image_id",
-                f"Parameter mode needs the image to boot: set {where(path.attr('image_id'))} (or use "
+                f"Parameter mode needs the image to boot: set {path.attr('image_id')} (or use "
                 "libvirt_template). If you did set it, check its spelling: Terraform drops a misspelled "
                 "attribute inside a virtual machine silently.",
                 path.attr("image_id"),
@@ -71,7 +71,7 @@ def _check_parameter_mode(vm: dict[str, Any], path: AttributePath, diagnostics: 
             diagnostics.error(
                 "Virtual machine has no definition",
                 f"Set either libvirt_template (template mode) or image_id, with vcpus and memory "
-                f"(parameter mode), in {where(path)}. If you did set them, check their spelling: Terraform "
+                f"(parameter mode), in {path}. If you did set them, check their spelling: Terraform "
                 "drops a misspelled attribute inside a virtual machine silently.",
                 path,
             )
@@ -91,7 +91,7 @@ def _warn_of_defaults(vm: dict[str, Any], path: AttributePath, diagnostics: Diag
     defaults = " and ".join(f"{p} = {SNOOZE_DEFAULTS[p]}" for p in unset)
     diagnostics.warning(
         "Snooze's defaults apply",
-        f"{where(path)} does not set {' or '.join(unset)}, so Snooze gives it {defaults}. If you set "
+        f"{path} does not set {' or '.join(unset)}, so Snooze gives it {defaults}. If you set "
         f"{'them' if len(unset) > 1 else 'it'}, check the spelling: Terraform drops a misspelled attribute "
         "inside a virtual machine without an error. Set the value explicitly to silence this warning.",
         path,
@@ -102,7 +102,7 @@ def _warn_of_tiny_memory(memory_kib: int | Decimal, path: AttributePath, diagnos
     if memory_kib < MEMORY_WARNING_BELOW_KIB:
         diagnostics.warning(
             "Very little memory",
-            f"{where(path)} asks for {shown(memory_kib)} KiB of memory, less than any operating system "
+            f"{path} asks for {shown(memory_kib)} KiB of memory, less than any operating system "
             f"boots in. Memory is in KiB: {shown(memory_kib)} MiB would be {shown(memory_kib * 1024)}.",
             path,
         )
@@ -112,12 +112,12 @@ def _check_template(name: str, template: str, path: AttributePath, diagnostics: 
     try:
         domain = parse_template(template)
     except TemplateError as error:
-        diagnostics.error("Invalid libvirt template", f"{where(path)} is invalid: {error}.", path)
+        diagnostics.error("Invalid libvirt template", f"{path} is invalid: {error}.", path)
         return
     if domain.name != name:
         diagnostics.error(
             "Template name does not match",
-            f"{where(path)}: the template's <name> is {domain.name!r} but the virtual machine is keyed "
+            f"{path}: the template's <name> is {domain.name!r} but the virtual machine is keyed "
             f"{name!r}: Snooze names the VM after the template, so both must be equal.",
             path,
         )
@@ -128,12 +128,12 @@ def _check_template_numbers(domain: DomainTemplate, path: AttributePath, diagnos
     for tag, value, allowed in (("vcpu", domain.vcpus, VCPUS), ("memory", domain.memory_kib, MEMORY_KIB)):
         if not allowed.contains(value):
             diagnostics.error(
-                allowed.summary, f"{where(path)} has <{tag}>{shown(value)}</{tag}>: {allowed.meaning}.", path
+                allowed.summary, f"{path} has <{tag}>{shown(value)}</{tag}>: {allowed.meaning}.", path
             )
     if domain.memory_unit not in (None, "KiB", "k", "KB"):
         diagnostics.warning(
             "Memory unit ignored by Snooze",
-            f"{where(path)} has <memory unit={domain.memory_unit!r}>, which Snooze reads as "
+            f"{path} has <memory unit={domain.memory_unit!r}>, which Snooze reads as "
             f"{domain.memory_kib} KiB.",
             path,
         )

@@ -5,8 +5,12 @@ Their size is read from their hosts (one request per host): only a host records 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from ..runtime.diagnostics import DiagnosticError
 from ..session import BoundSession
+from .limits import name_problem
 from .messages import describe
 from .state import VmState
 
@@ -18,10 +22,23 @@ USAGE = (
 )
 
 
+def _check_names(names: Iterable[str]) -> None:
+    """A VM adopted under a name no configuration may use as a key could never be managed."""
+    for name in names:
+        problem = name_problem(name)
+        if problem:
+            raise DiagnosticError(
+                "Cannot import this virtual machine",
+                f"The name {json.dumps(name, ensure_ascii=False)} {problem}, so no configuration can "
+                "key a virtual machine by it.",
+            )
+
+
 def imported_vms(snooze: BoundSession, import_id: str) -> dict[str, VmState]:
     wanted = [part.strip() for part in import_id.split(",") if part.strip()]
     if not wanted:
         raise DiagnosticError("Invalid import id", USAGE)
+    _check_names(part.partition("@")[0] for part in wanted)
     listing = snooze.listing(max_age=0.0)
     vms: dict[str, VmState] = {}
     missing, ambiguous = [], []

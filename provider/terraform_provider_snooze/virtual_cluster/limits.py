@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..runtime import cty
-from ..runtime.cty.path import AttributePath, GetAttr, IndexKey
+from ..runtime.cty.path import AttributePath
 from ..runtime.diagnostics import Diagnostics
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "NumberRange",
     "name_problem",
     "shown",
-    "where",
 ]
 
 # Snooze stores a VM's disk as `<destination>/<name>` and libvirt keeps files named after the
@@ -62,19 +61,6 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def where(path: AttributePath) -> str:
-    """A path as the plan shows it, keys quoted as HCL quotes them: virtual_machines["web1"].vcpus."""
-    text = ""
-    for step in path.steps:
-        if isinstance(step, GetAttr):
-            text += f".{step.name}" if text else step.name
-        elif isinstance(step, IndexKey):
-            text += f"[{json.dumps(step.key, ensure_ascii=False)}]"
-        else:
-            text += f"[{step.index}]"
-    return text
-
-
 @dataclass(frozen=True)
 class NumberRange:
     """Numbers an attribute accepts, both ends included, and why its bounds are what they are."""
@@ -97,11 +83,9 @@ class NumberRange:
     def validate(self, value: Any, path: AttributePath, diagnostics: Diagnostics) -> None:
         """A validator (schema.Validator) for a known number."""
         if self.whole and value != int(value):
-            diagnostics.error(
-                self.summary, f"{where(path)} is {shown(value)}: it must be a whole number.", path
-            )
+            diagnostics.error(self.summary, f"{path} is {shown(value)}: it must be a whole number.", path)
         elif not self.contains(value):
-            diagnostics.error(self.summary, f"{where(path)} is {shown(value)}: {self.meaning}.", path)
+            diagnostics.error(self.summary, f"{path} is {shown(value)}: {self.meaning}.", path)
 
 
 def shown(value: int | Decimal) -> str:

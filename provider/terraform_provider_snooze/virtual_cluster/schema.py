@@ -10,7 +10,7 @@ from ..runtime.diagnostics import Diagnostics
 from ..runtime.durations import DurationRange, timeouts_block
 from ..runtime.planmodifiers import UseStateForUnknown
 from ..runtime.schema import Attribute, Block, NestedAttributes, Nesting, Schema
-from .limits import MEMORY_KIB, NAME_MAX_LENGTH, NETWORK, VCPUS, where
+from .limits import MEMORY_KIB, NAME_MAX_LENGTH, NETWORK, VCPUS
 from .state import PAUSED, RUNNING
 
 __all__ = ["TIMEOUT_DEFAULTS", "VIRTUAL_CLUSTER_SCHEMA"]
@@ -49,7 +49,7 @@ def _power_state(value: Any, path: AttributePath, diagnostics: Diagnostics) -> N
     if value not in (RUNNING, PAUSED):
         diagnostics.error(
             "Invalid power state",
-            f'{where(path)} is "{value}": a virtual machine is "{RUNNING}" or "{PAUSED}".',
+            f'{path} is "{value}": a virtual machine is "{RUNNING}" or "{PAUSED}".',
             path,
         )
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from terraform_provider_snooze.runtime import cty
+from terraform_provider_snooze.runtime.cty.path import AttributePath
 
 from .cty_strategies import assert_canonical, raw_values, typed_values, types
 
@@ -136,3 +137,9 @@ def test_unknown_is_a_singleton() -> None:
     assert cty.Unknown() is cty.UNKNOWN
     assert copy.deepcopy(cty.UNKNOWN) is cty.UNKNOWN
     assert pickle.loads(pickle.dumps([cty.UNKNOWN]))[0] is cty.UNKNOWN
+
+
+def test_a_path_reads_as_hcl_writes_it_with_keys_quoted_and_escaped() -> None:
+    path = AttributePath.root("virtual_machines").key('we"b\\1 é').attr("vcpus")
+    assert str(path) == 'virtual_machines["we\\"b\\\\1 é"].vcpus'
+    assert str(AttributePath.root("list").index(2).attr("x")) == "list[2].x"

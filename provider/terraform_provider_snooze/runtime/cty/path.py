@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -87,12 +88,13 @@ class AttributePath:
         return f"AttributePath(steps={self.steps!r})"
 
     def __str__(self) -> str:
+        """The path as a plan shows it, keys quoted as HCL quotes them: vms["web 1"].vcpus."""
         out = ""
         for step in self.steps:
             if isinstance(step, GetAttr):
                 out += f".{step.name}" if out else step.name
             elif isinstance(step, IndexKey):
-                out += f'["{step.key}"]'
+                out += f"[{json.dumps(step.key, ensure_ascii=False)}]"
             else:
                 out += f"[{step.index}]"
         return out
