@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 ROOT := $(abspath .)
 PROTO_OUT := provider/terraform_provider_snooze/runtime/_generated
 
-.PHONY: venv engines test lint typecheck reliability proto bench docs demo demo-stop install uninstall clean
+.PHONY: venv engines test lint typecheck reliability proto bench profile docs demo demo-stop install uninstall clean
 
 venv: $(VENV)/.installed
 
@@ -57,9 +57,17 @@ proto: venv
 docs: venv
 	$(BIN)/python -m terraform_provider_snooze.docs --root $(ROOT)
 
-bench: venv
+# Start-up next to the peers, then refresh and apply at scale, then the emulator's own throughput.
+bench: venv $(VENV)/bin/terraform
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/emulator_throughput.py
+
+# Where a refresh's CPU goes: the provider in-process under cProfile against an in-process
+# emulator, e.g. make profile PROFILE_ARGS="--vms 100 --clusters 10 --create --importtime".
+PROFILE_ARGS ?= --vms 1000 --clusters 10
+profile: venv
+	$(BIN)/python -m bench.profile_refresh $(PROFILE_ARGS)
 
 install: venv
 	$(BIN)/terraform-provider-snooze install

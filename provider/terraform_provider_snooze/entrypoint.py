@@ -35,10 +35,11 @@ def register_provider(server: grpc.Server) -> LazyService:
 
 
 def preload() -> None:
-    """Imports what the first RPCs would (the resident server calls this once for all launches)."""
+    """Imports what any RPC may need (the resident server calls this once for all launches)."""
     from .runtime import server  # noqa: F401
+    from .runtime.lazy_resources import load_all
+    from .snooze_api import client  # noqa: F401 - imported by the first ConfigureProvider
 
     provider = _build_provider()
-    provider.resources()
-    provider.data_sources()
+    load_all(provider)
     provider.functions()

@@ -91,15 +91,32 @@ class SnoozeProvider(Provider):
             auth=auth,
         )
 
-    def resources(self) -> Sequence[Resource]:
-        from .virtual_cluster.resource import VirtualClusterResource
+    # Schemas only: every provider process answers GetProviderSchema first, and some nothing
+    # else. The implementations (and the HTTP client they use) load when first needed.
 
-        return [VirtualClusterResource()]
+    def resources(self) -> Sequence[Resource]:
+        from .runtime.lazy_resources import lazy_resource
+        from .virtual_cluster.schema import VIRTUAL_CLUSTER_SCHEMA
+
+        return [lazy_resource("snooze_virtual_cluster", VIRTUAL_CLUSTER_SCHEMA, _virtual_cluster)]
 
     def data_sources(self) -> Sequence[DataSource]:
-        from .local_controllers.data_source import LocalControllersDataSource
+        from .local_controllers.schema import LOCAL_CONTROLLERS_SCHEMA
+        from .runtime.lazy_resources import lazy_data_source
 
-        return [LocalControllersDataSource()]
+        return [lazy_data_source("snooze_local_controllers", LOCAL_CONTROLLERS_SCHEMA, _local_controllers)]
+
+
+def _virtual_cluster() -> Resource:
+    from .virtual_cluster.resource import VirtualClusterResource
+
+    return VirtualClusterResource()
+
+
+def _local_controllers() -> DataSource:
+    from .local_controllers.data_source import LocalControllersDataSource
+
+    return LocalControllersDataSource()
 
 
 def _urls_from_environment(diagnostics: Diagnostics) -> list[str]:

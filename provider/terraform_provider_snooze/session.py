@@ -38,7 +38,6 @@ from .snooze_api import (
     Removal,
     Resolution,
     Size,
-    SnoozeClient,
     SnoozeError,
     SnoozeHTTPError,
     SnoozeMigrationError,
@@ -55,6 +54,8 @@ from .snooze_api import (
 
 if TYPE_CHECKING:
     import httpx
+
+    from .snooze_api import SnoozeClient
 
 __all__ = ["GRACE_ENV", "BoundSession", "SnoozeSession", "snooze_errors"]
 
@@ -128,6 +129,8 @@ class SnoozeSession:
         poll_interval: float,
         auth: Callable[[httpx.Request], httpx.Request] | None = None,
     ) -> SnoozeSession:
+        from .snooze_api.client import SnoozeClient  # httpx with it: only once configured
+
         grace = os.environ.get(GRACE_ENV)
         return cls(
             SnoozeClient(bootstrap_urls, timeout=request_timeout, auth=auth),

@@ -65,3 +65,26 @@ def test_create_and_refresh_within_their_request_budgets(
     refreshed = total(emulator)
     print(f"refresh of {vms} VMs in {CLUSTERS} clusters: {refreshed} Snooze requests")
     assert refreshed <= 3, emulator.request_counts()
+
+
+def test_a_one_vm_create_with_snooze_s_default_database(
+    terraform_factory: Callable[..., Terraform], emulator: Emulator
+) -> None:
+    """The fixed cost of an apply, with Snooze's in-memory database (its bootstrap keeps no host
+    list). Terraform plans in one provider process and applies in another: the plan's listing (its
+    name check), then the claim's listing, the leader, its host list (the group managers a failover
+    must wait for), the submission, its result, and the listing that checks what started. Nothing
+    more: each is a safety rule (README, Performance)."""
+    emulator.set_quirk("bootstrap_lists_controllers", False)
+    tf = terraform_factory(SNOOZE_BOOTSTRAP_URLS=emulator.bootstrap_url)
+    tf.write("main.tf", clusters(1, 1))
+    tf.init()
+    emulator.reset_request_counts()
+    tf.apply().check()
+    counts = emulator.request_counts()
+    print(f"create of 1 VM: {total(emulator)} Snooze requests: {counts}")
+    assert "getLocalControllerList" not in counts["bootstrap"], "the leader's own list, asked directly"
+    polls = counts["groupmanager"].pop("getVirtualClusterResponse")
+    assert counts["bootstrap"] == {"getVirtualMachineDescriptions": 3, "getGroupLeaderDescription": 1}
+    assert counts["groupmanager"] == {"getLocalControllerList": 1, "startVirtualCluster": 1}
+    assert 1 <= polls <= 3

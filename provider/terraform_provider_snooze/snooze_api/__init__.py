@@ -9,9 +9,12 @@ removal     destroying exactly our instances, gracefully if asked
 migration   live migration that fails fast
 inplace     resize, suspend and resume of one of our VMs
 sizing      boot-time maxima, sizes and where Snooze records them
+
+The client, and httpx with it, loads when first asked for: schemas and validation need neither.
 """
 
-from .client import COMMANDS, SnoozeClient
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     NoGroupLeaderError,
     SnoozeError,
@@ -50,6 +53,9 @@ from .sizing import Size, boot_maximum, recorded_size, sizes_on_hosts
 from .snapshot import Listing
 from .tracking import REJOIN_GRACE, Tracker
 from .waiting import Backoff, Pace
+
+if TYPE_CHECKING:
+    from .client import COMMANDS, SnoozeClient
 
 __all__ = [
     "COMMANDS",
@@ -101,3 +107,11 @@ __all__ = [
     "recorded_size",
     "sizes_on_hosts",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("COMMANDS", "SnoozeClient"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .discovery import LeaderDiscovery
 from .errors import (
@@ -34,7 +32,13 @@ from .models import (
     VirtualMachineTemplate,
 )
 from .snapshot import LISTING_TTL, Listing, Snapshots
+from .turns import Turns
 from .wire import Reply, Unreachable, Wire
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 __all__ = ["COMMANDS", "SnoozeClient"]
 
@@ -63,14 +67,21 @@ class SnoozeClient:
     ) -> None:
         """`auth` sets credentials on requests, so that none need be written into a URL, where
         messages and httpx's log would show them."""
+        import httpx  # here, not above: importing this module (for its types) costs nothing
+
         self.clock = clock
         self.timeout = timeout
         self._http = httpx.Client(
-            timeout=timeout, transport=transport, auth=auth, headers={"Accept": "application/json"}
+            timeout=timeout,
+            transport=transport,
+            auth=auth,
+            headers={"Accept": "application/json"},
+            verify=_tls_verification(bootstrap_urls),
         )
         self._wire = Wire(self._http, sleep)
         self._discovery = LeaderDiscovery(self._wire, bootstrap_urls)
         self._snapshots = Snapshots(self.list_virtual_machines, clock, sleep)
+        self.turns = Turns()  # whose turn it is to poll, among this process's submissions
 
     def close(self) -> None:
         self._http.close()
@@ -317,11 +328,29 @@ class SnoozeClient:
         controllers = _local_controllers(self._discovery.bootstrap_call("GET", "getLocalControllerList"))
         if controllers is not None:
             return controllers
+        return self.leader_local_controllers()
+
+    def leader_local_controllers(self) -> list[LocalControllerDescription]:
+        """The group leader's own list (spec 6.6): the hosts of the group managers it dispatches
+        to, and whose VMs its listings show. The bootstrap's, when its database keeps one, may
+        still name a group manager that has not rejoined a new leader."""
         reply = self._leader_call("GET", "getLocalControllerList", null_if_not_leader=True)
         controllers = _local_controllers(reply)
         if controllers is None:
             raise SnoozeRejectedError(f"{reply.url} listed no local controllers: it is not the group leader")
         return controllers
+
+
+def _tls_verification(bootstrap_urls: Sequence[str]) -> ssl.SSLContext | bool:
+    """httpx's own verification (certifi's CA bundle) when a bootstrap URL is https. Otherwise no
+    TLS connection is ever made, since Snooze's nodes speak plain HTTP: a context with no CA store
+    at all, which would refuse any server, spares each provider process the CA store's loading
+    (30 ms of CPU, most of a small refresh's)."""
+    import ssl  # loaded with httpx anyway
+
+    if any(url.strip().lower().startswith("https:") for url in bootstrap_urls):
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 _NOT_SENT = "the connection was refused"  # nothing reached Snooze

@@ -29,6 +29,8 @@ class _Known:
         self.lock = threading.Lock()
         self.bootstrap: str | None = None
         self.leader: GroupManagerDescription | None = None
+        self.asking = threading.Lock()  # held while a bootstrap is asked for the leader
+        self.answers = 0  # answers about the leader so far (a leader, or none)
 
 
 class LeaderDiscovery:
@@ -63,16 +65,29 @@ class LeaderDiscovery:
         raise SnoozeUnreachableError(self.bootstrap_urls, "; ".join(reasons) or "no bootstrap URL")
 
     def leader(self, *, refresh: bool = False) -> GroupManagerDescription:
-        """The group leader, asked of a bootstrap when not cached or when `refresh` is set."""
-        if not refresh:
-            with self._known.lock:
-                if self._known.leader is not None:
-                    return self._known.leader
+        """The group leader, asked of a bootstrap when not cached or when `refresh` is set.
+
+        One question at a time: the threads that want it meanwhile (Terraform creates several
+        clusters at once) take the answer that comes next, as fresh as one of their own.
+        """
+        known = self._known
+        with known.lock:
+            if not refresh and known.leader is not None:
+                return known.leader
+            asked_after = known.answers
+        with known.asking:
+            with known.lock:
+                if known.answers > asked_after and known.leader is not None:
+                    return known.leader
+            return self._ask()
+
+    def _ask(self) -> GroupManagerDescription:
         reply = self.bootstrap_call("GET", "getGroupLeaderDescription")
         data = reply.json()
         if data is None:
             with self._known.lock:
                 self._known.leader = None
+                self._known.answers += 1
             raise NoGroupLeaderError(reply.url.split("/bootstrap?")[0])
         leader = GroupManagerDescription.from_json(data)
         if not leader.control_data_address.known:
@@ -83,4 +98,5 @@ class LeaderDiscovery:
             if self._known.leader != leader:
                 log.debug("Group leader is %s at %s", leader.id, leader.control_data_address.base_url)
             self._known.leader = leader
+            self._known.answers += 1
         return leader

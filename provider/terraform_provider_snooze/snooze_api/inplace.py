@@ -11,12 +11,16 @@ a few times (a fault may look the same) before it is reported.
 
 from __future__ import annotations
 
-from .client import SnoozeClient
+from typing import TYPE_CHECKING
+
 from .errors import SnoozeError, SnoozeHTTPError, SnoozeRejectedError, SnoozeTimeoutError
 from .identity import Presence, VmRecord, judge_at_home
 from .models import RUNNING, NetworkDemand, VirtualMachineMetaData
 from .sizing import Size, recorded_size, resized_capacity
 from .tracking import Tracker
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["PAUSED", "InPlace"]
 

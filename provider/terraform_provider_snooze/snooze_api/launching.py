@@ -3,7 +3,8 @@
 1. Claim: a name Snooze already runs, under any fingerprint, is refused (Snooze checks none).
 2. Submit once. An answer that is not a task id, a lost connection or a silence after sending
    leaves the submission ambiguous: it may have been queued. It is never repeated blindly.
-3. Settle: with a task id, poll its one-shot result (one request per poll for the whole batch).
+3. Settle: with a task id, poll its one-shot result (one request per poll for the whole batch;
+   in turn with the other submissions this process waits for at the same leader, turns.py).
    When the result is lost or there never was a task id, reconcile by name: wait long enough for
    any copy of the request still on its way to reach the leader, then send a barrier (an empty
    virtual cluster) to the same leader. Its queue is FIFO with one worker (spec 6.1.2-6.1.3), so
@@ -19,10 +20,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from .client import SnoozeClient
 from .errors import SnoozeError, SnoozeUnreachableError
 from .identity import Fingerprint, VmRecord
 from .models import (
@@ -36,6 +37,10 @@ from .models import (
 from .removal import Removal
 from .snapshot import Listing
 from .tracking import Tracker
+from .turns import polls_in_turn
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["Fate", "Launcher", "Outcome"]
 
@@ -95,10 +100,10 @@ class Launcher:
             free = {name: template for name, template in batch.items() if name not in taken}
             if not free:
                 break
-            managers = tuple(sorted({lc.group_manager_id for lc in self.client.local_controllers()}))
+            managers = tuple(sorted({lc.group_manager_id for lc in self.client.leader_local_controllers()}))
             submission = replace(self.client.submit(list(free.values())), managers=managers)
             on_submitted(submission, list(free))
-            settled = self.settle(list(free), submission, deadline)
+            settled = self.settle(list(free), submission, deadline, in_turn=True)
             outcomes.update(settled)
             batch = {name: free[name] for name, o in settled.items() if o.fate is Fate.NOT_STARTED}
             if batch and attempt == 1:
@@ -109,12 +114,22 @@ class Launcher:
     # -- settling one submission ---------------------------------------------------------------------
 
     def settle(
-        self, names: Sequence[str], submission: Submission, deadline: float, *, result_read: bool = False
+        self,
+        names: Sequence[str],
+        submission: Submission,
+        deadline: float,
+        *,
+        result_read: bool = False,
+        in_turn: bool = False,
     ) -> dict[str, Outcome]:
-        """What became of each VM of `submission` (possibly sent by an earlier process)."""
+        """What became of each VM of `submission` (possibly sent by an earlier process).
+
+        `in_turn`: this process just sent it; it polls in turn with the others it sent to the
+        same leader (turns.py). One sent earlier, its result perhaps ready, is polled at once.
+        """
         stop = _Stop.LOST
         if submission.task_id is not None and not result_read:
-            waited = self._wait_for_result(submission, deadline)
+            waited = self._wait_for_result(submission, deadline, in_turn)
             if isinstance(waited, VirtualClusterResponse):
                 return self._from_result(names, submission, waited, deadline)
             stop = waited
@@ -138,9 +153,17 @@ class Launcher:
         listing = self.client.listing(max_age=0.0)
         return {name: _by_presence(name, listing, proven=True) for name in names}
 
-    def _wait_for_result(self, submission: Submission, deadline: float) -> VirtualClusterResponse | _Stop:
+    def _wait_for_result(
+        self, submission: Submission, deadline: float, in_turn: bool
+    ) -> VirtualClusterResponse | _Stop:
+        if not in_turn:
+            return self._poll(submission, self.pace.polls(deadline))
+        with self.client.turns.waiting(submission.leader.id, submission.sent_at) as turn:
+            return self._poll(submission, polls_in_turn(turn, self.pace, deadline))
+
+    def _poll(self, submission: Submission, polls: Iterator[object]) -> VirtualClusterResponse | _Stop:
         empty_polls = 0
-        for _ in self.pace.polls(deadline):
+        for _ in polls:
             try:
                 result = self.client.poll(submission)
             except SnoozeError as error:
@@ -195,7 +218,7 @@ class Launcher:
         for _ in self.pace.polls(deadline):
             try:
                 leader = self.client.group_leader(refresh=True).id
-                joined = {lc.group_manager_id for lc in self.client.local_controllers()}
+                joined = {lc.group_manager_id for lc in self.client.leader_local_controllers()}
             except SnoozeError:
                 continue
             # The new leader was one of them: its hosts went to the others.

@@ -9,13 +9,16 @@ source or destination host leaves the leader's host list (a host that went down)
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from .client import SnoozeClient
 from .errors import SnoozeError, SnoozeRejectedError, SnoozeTimeoutError
 from .identity import Presence, Resolution, VmRecord, judge_at_home, match_in_listing
 from .models import LocalControllerDescription, VirtualMachineLocation, VirtualMachineMetaData
 from .tracking import Tracker
 from .waiting import Backoff
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["MIGRATION_REORDER_AFTER", "Migration", "SnoozeMigrationError"]
 

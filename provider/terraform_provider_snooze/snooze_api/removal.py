@@ -14,13 +14,16 @@ SHUTDOWN_PENDING for good, a paused one cannot take the order) are then destroye
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from .client import SnoozeClient
 from .errors import SnoozeError
 from .identity import Fingerprint, Presence, VmRecord, judge_at_home, match_in_listing
 from .models import RUNNING, VirtualMachineMetaData
 from .snapshot import Listing
 from .tracking import Tracker
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["Removal"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .identity import Fingerprint, VmRecord, parse_domain
+from .identity import Fingerprint, VmRecord, domain_facts
 from .models import NetworkAddress, NetworkDemand, VirtualMachineMetaData
 
 __all__ = ["Size", "boot_maximum", "recorded_size", "resized_capacity", "sizes_on_hosts"]
@@ -39,11 +39,10 @@ class Size:
 def boot_maximum(vm: VirtualMachineMetaData) -> Size | None:
     """The `<vcpu>` and `<memory>` the domain booted with; the group manager's record (which is
     the same numbers) when its XML does not say."""
-    domain = parse_domain(vm.xml_representation)
-    if domain is not None:
-        vcpus, memory = _whole(domain.findtext("vcpu")), _whole(domain.findtext("memory"))
-        if vcpus is not None and memory is not None:
-            return Size(vcpus, memory)
+    facts = domain_facts(vm.xml_representation)
+    vcpus, memory = _whole(facts.vcpu), _whole(facts.memory)
+    if vcpus is not None and memory is not None:
+        return Size(vcpus, memory)
     return recorded_size(vm)
 
 

@@ -11,13 +11,16 @@ fresh listings, until a grace a little longer than that timeout has passed.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from .client import SnoozeClient
 from .errors import SnoozeError
 from .identity import Fingerprint, Presence, Resolution, VmRecord, judge_at_home, match_in_listing
 from .models import VirtualMachineMetaData
 from .snapshot import LISTING_TTL, Listing
 from .waiting import Pace
+
+if TYPE_CHECKING:
+    from .client import SnoozeClient  # the client (and httpx) load only once configured
 
 __all__ = ["REJOIN_GRACE", "Tracker"]
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .errors import SnoozeError, SnoozeHTTPError, SnoozeProtocolError, SnoozeSlowError, SnoozeUnreachableError
+
+if TYPE_CHECKING:
+    import httpx  # imported by the client that builds a Wire: nothing before needs it
 
 __all__ = ["RETRIES", "Reply", "Unreachable", "Wire"]
 
@@ -108,6 +109,8 @@ class Wire:
         elif text is not None:
             # String parameters are taken verbatim: never JSON-quote them (spec 2.2).
             content, headers["Content-Type"] = text.encode(), "text/plain; charset=UTF-8"
+        import httpx
+
         attempts = 1 + (RETRIES if idempotent else 0)
         for attempt in range(1, attempts + 1):
             try:
@@ -137,6 +140,8 @@ class Wire:
 
     def _no_answer(self, url: str, error: httpx.TransportError, *, request_sent: bool) -> SnoozeError:
         """Slow is not unreachable: a read that timed out had a connection and a listener."""
+        import httpx
+
         if isinstance(error, httpx.TimeoutException):
             seconds = self.http.timeout.read or 0.0
             return SnoozeSlowError(url, seconds, request_sent=request_sent)

@@ -151,11 +151,14 @@ class Applying:
         for name, others in taken.items():
             taken_error(self.working.diagnostics, name, others, [], exists=True, recreated=True)
         doomed = [name for name in records if name not in taken]
-        log.info("Recreating virtual machine(s) %s", ", ".join(doomed))
+        log.debug("Recreating virtual machine(s) %s", ", ".join(doomed))
         self.destroy(doomed)
         gone = {name: planned_vms[name] for name in doomed if name not in self.working.vms}
         if gone:
             self.launch(gone, exists=True)
+        again = sorted(n for n in gone if n in self.working.vms and not self.working.vms[n].is_pending)
+        if again:
+            log.info("Virtual machine(s) recreated: %s", ", ".join(again))
         for name in sorted(set(gone) - set(self.working.vms)):
             self.working.diagnostics.error(
                 "Virtual machine not recreated",
@@ -199,12 +202,13 @@ class Applying:
         assert record is not None
         if step in _POWER_COMMANDS:
             command = _POWER_COMMANDS[step]
-            log.info("%s virtual machine %s", command.capitalize(), current.name)
-            return current.observed(self.snooze.power(record, command, self.deadline))
+            powered = current.observed(self.snooze.power(record, command, self.deadline))
+            log.info("Virtual machine %s %s", current.name, "paused" if step is Step.PAUSE else "resumed")
+            return powered
         if step is Step.RESIZE:
             assert decision.size is not None
-            log.info("Resizing virtual machine %s to %s", current.name, decision.size)
             self.snooze.resize(record, decision.size, current.network, self.deadline)
+            log.info("Virtual machine %s resized to %s", current.name, decision.size)
             return current.sized(decision.size)
         return self._migrate(current, decision)
 
@@ -213,9 +217,9 @@ class Applying:
         assert record is not None
         if target is None or target == current.local_controller_id:
             return current
-        log.info("Migrating virtual machine %s to local controller %s", current.name, target)
+        log.debug("Migrating virtual machine %s to local controller %s", current.name, target)
         moved = self.snooze.migrate(record, target, self.deadline)
-        log.info("Virtual machine %s now runs on local controller %s", current.name, target)
+        log.info("Virtual machine %s migrated to local controller %s", current.name, target)
         return current.observed(moved)
 
 

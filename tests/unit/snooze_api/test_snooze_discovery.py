@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from terraform_provider_snooze.snooze_api import (
     NoGroupLeaderError,
@@ -142,3 +145,60 @@ def test_unreachable_leader_still_named_by_the_bootstrap(snooze: Snooze, client:
     assert caught.value.urls == [LEADER]
     assert "takes over within about 10 s" in str(caught.value)
     assert "Connection refused" in str(caught.value)
+
+
+class CountingLock:
+    """A lock that counts the threads that came to take it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._came = threading.Condition()
+        self.arrivals = 0
+
+    def __enter__(self) -> None:
+        with self._came:
+            self.arrivals += 1
+            self._came.notify_all()
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def wait_for(self, arrivals: int) -> None:
+        with self._came:
+            assert self._came.wait_for(lambda: self.arrivals >= arrivals, 5)
+
+
+@pytest.mark.parametrize("refresh", [False, True])
+def test_threads_asking_at_once_share_one_answer(
+    snooze: Snooze, client: SnoozeClient, refresh: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Terraform creates several clusters at once, each asking who leads: one question is enough,
+    whether they want the leader or a fresh word on it (its answer came after they asked)."""
+    asking = CountingLock()
+    monkeypatch.setattr(client._discovery._known, "asking", asking)
+    answer = threading.Event()
+
+    def slow_answer(request: httpx.Request) -> httpx.Response:
+        answer.wait(5)
+        return as_json(leader_description())
+
+    snooze.on(BOOTSTRAP, DESCRIBE, slow_answer)
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(client.group_leader)
+        asking.wait_for(1)
+        others = [pool.submit(client.group_leader, refresh) for _ in range(3)]
+        asking.wait_for(4)  # all of them asked before the answer came
+        answer.set()
+        assert {f.result().id for f in [first, *others]} == {LEADER_ID}
+    assert len(snooze.calls(DESCRIBE)) == 1
+
+
+def test_a_fresh_word_is_asked_anew_once_the_last_answer_is_older(
+    snooze: Snooze, client: SnoozeClient
+) -> None:
+    client.group_leader()
+    snooze.on(BOOTSTRAP, DESCRIBE, as_json(leader_description(NEW_LEADER, NEW_LEADER_ID)))
+    assert client.group_leader().id == LEADER_ID, "cached"
+    assert client.group_leader(refresh=True).id == NEW_LEADER_ID
+    assert len(snooze.calls(DESCRIBE)) == 2

@@ -232,9 +232,14 @@ def test_a_lost_poll_answer_is_reconciled_through_a_barrier(
     assert snooze.bodies(POLL) == [TASK.encode(), TASK_2.encode()]  # never polled twice for a result
 
 
+@pytest.mark.parametrize("bootstrap_database", [False, True])
 def test_a_leader_change_while_polling_waits_for_the_group_managers_then_lists(
-    snooze: Snooze, launcher: Launcher, fake_time: FakeTime
+    snooze: Snooze, launcher: Launcher, fake_time: FakeTime, bootstrap_database: bool
 ) -> None:
+    if bootstrap_database:
+        # A bootstrap with a database keeps listing every host, rejoined or not: only the
+        # leader's own list says whose VMs its listings show.
+        snooze.on(BOOTSTRAP, "bootstrap?getLocalControllerList", HOSTS)
     changed_at: list[float] = []
 
     def poll(request: httpx.Request) -> httpx.Response | Exception:
@@ -269,6 +274,7 @@ def test_a_leader_change_while_polling_waits_for_the_group_managers_then_lists(
     assert listed_at[-1] >= changed_at[0] + GRACE  # and the grace passed (managers still starting VMs)
     assert not snooze.calls(f"{NEW_LEADER}/{POLL}")  # a new leader never has the old one's results
     assert len(snooze.calls(START)) == 1
+    assert not snooze.calls("bootstrap?getLocalControllerList")
 
 
 def test_no_group_manager_joined_yet_waits_and_submits_again(

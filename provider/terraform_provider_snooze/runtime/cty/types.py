@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +102,17 @@ class _Attributes(Mapping[str, CtyType]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    # The dict's own views: Mapping's generic ones call __iter__ and __getitem__ per attribute,
+    # and the codecs go through them for every object they walk.
+    def items(self) -> ItemsView[str, CtyType]:
+        return self._index.items()
+
+    def keys(self) -> KeysView[str]:
+        return self._index.keys()
+
+    def values(self) -> ValuesView[CtyType]:
+        return self._index.values()
 
     def __hash__(self) -> int:
         return hash(self._items)
