@@ -4,7 +4,7 @@ instance Snooze reported (identity.py: its fingerprint and where it was last see
 from __future__ import annotations
 
 import posixpath
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -80,8 +80,11 @@ class VmState:
         return cls(name=name, **known)
 
     def to_value(self) -> dict[str, Any]:
-        value = asdict(self)
-        del value["name"]
+        # Not asdict(): its deep copy was a tenth of a 1,000-VM refresh. The one nested value is
+        # copied so that the state value never shares it.
+        value = {name: getattr(self, name) for name in _VALUE_FIELDS}
+        if self.network_demand is not None:
+            value["network_demand"] = dict(self.network_demand)
         return value
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -186,6 +189,9 @@ class VmState:
             group_manager_id=self.group_manager_id or UNSET,
             group_manager_control_data_address=_parse_address(self.group_manager_address),
         )
+
+
+_VALUE_FIELDS = tuple(f.name for f in fields(VmState) if f.name != "name")
 
 
 def _known(value: Any) -> Any:
