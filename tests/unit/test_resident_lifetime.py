@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from terraform_provider_snooze.runtime import launcher, resident
+from terraform_provider_snooze.runtime.resident import stop_residents
+
+from unit.test_resident import warm_up
 
 
 def test_a_silent_launcher_does_not_stop_its_provider(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,3 +72,26 @@ def test_at_the_goodbye_the_launcher_is_released_while_the_provider_still_stops(
         launcher_end.close()
         os.close(stdout_read)
         os.close(stderr_read)
+
+
+def test_a_launch_request_cut_short_leaves_no_pipe_open_in_the_resident() -> None:
+    """A launcher killed while sending its request: the descriptors it had passed are closed."""
+    directory = Path(tempfile.mkdtemp(prefix="tl-", dir="/tmp"))
+    try:
+        warm_up(directory)
+        (path,) = directory.glob("*.sock")
+        pipe_read, pipe_write = os.pipe()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(10)
+            connection.connect(str(path))
+            assert connection.recv(1) == launcher.HELLO
+            header = launcher.REQUEST_MAGIC + (1000).to_bytes(4, launcher.BYTE_ORDER)
+            descriptors = b"".join(fd.to_bytes(4, launcher.BYTE_ORDER) for fd in (pipe_write,) * 4)
+            connection.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, descriptors)])
+            connection.sendall(b"token\0")  # and no more: the launcher is gone
+        os.close(pipe_write)
+        assert at_end(pipe_read), "the resident still holds the launcher's pipe"
+        os.close(pipe_read)
+    finally:
+        stop_residents(str(directory))
+        shutil.rmtree(directory, ignore_errors=True)

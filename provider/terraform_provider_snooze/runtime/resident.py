@@ -323,7 +323,18 @@ def _receive_request(connection: socket.socket) -> tuple[list[int], str, list[st
         for fd in descriptors:
             os.close(fd)
         raise ValueError("malformed launch request")
-    size = int.from_bytes(header[len(REQUEST_MAGIC) :], BYTE_ORDER)
+    try:  # the launcher's pipes must never stay open here, however the rest goes wrong
+        token, argv, environment = _receive_body(
+            connection, int.from_bytes(header[len(REQUEST_MAGIC) :], BYTE_ORDER)
+        )
+    except BaseException:
+        for fd in descriptors:
+            os.close(fd)
+        raise
+    return descriptors, token, argv, environment
+
+
+def _receive_body(connection: socket.socket, size: int) -> tuple[str, list[str], dict[str, str]]:
     if size > MAX_REQUEST_BYTES:
         raise ValueError("launch request too large")
     body = b""
@@ -335,7 +346,7 @@ def _receive_request(connection: socket.socket) -> tuple[list[int], str, list[st
     token, count, *rest = body.split(b"\0")
     argv = [os.fsdecode(argument) for argument in rest[: int(count)]]
     environment = dict(os.fsdecode(entry).partition("=")[::2] for entry in rest[int(count) :])
-    return descriptors, token.decode(), argv, environment
+    return token.decode(), argv, environment
 
 
 def _send_quietly(connection: socket.socket, tag: bytes, number: int, extra: bytes = b"") -> None:
