@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from .snooze_api import SnoozeClient
 
-__all__ = ["GRACE_ENV", "BoundSession", "SnoozeSession", "snooze_errors"]
+__all__ = ["GRACE_ENV", "BoundSession", "SnoozeSession", "bound_session", "snooze_errors"]
 
 # How long VMs Snooze does not show are looked for again before they are kept with a warning
 # (a little more than the 10 s group managers take to rejoin a new leader). Tests shorten it.
@@ -150,6 +150,17 @@ class SnoozeSession:
             self.client.clock,
         )
         return BoundSession(self, Tracker(self.client, pace, self.grace), report)
+
+
+def bound_session(
+    session: SnoozeSession | None,
+    cancellation: Cancellation,
+    report: Callable[[str], None] = lambda text: None,
+) -> BoundSession:
+    """`session.bound(...)` for a resource or data source; an error if the provider gave it none."""
+    if session is None:  # the engine calls only configured ones: a bug if it happens
+        raise DiagnosticError("Provider not configured", "The snooze provider was not configured.")
+    return session.bound(cancellation, report)
 
 
 class BoundSession:

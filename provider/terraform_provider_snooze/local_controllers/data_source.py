@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..runtime.diagnostics import DiagnosticError
 from ..runtime.interfaces import DataSource, DataSourceReadRequest, DataSourceReadResponse
-from ..session import SnoozeSession
+from ..session import SnoozeSession, bound_session
 from ..snooze_api import LocalControllerDescription
 from .schema import LOCAL_CONTROLLERS_SCHEMA
 
@@ -25,9 +24,7 @@ class LocalControllersDataSource(DataSource):
         self._session = provider_data
 
     def read(self, request: DataSourceReadRequest, response: DataSourceReadResponse) -> None:
-        if self._session is None:  # the engine reads only from a configured provider
-            raise DiagnosticError("Provider not configured", "The snooze provider was not configured.")
-        controllers = self._session.bound(request.cancellation).local_controllers()
+        controllers = bound_session(self._session, request.cancellation).local_controllers()
         wanted = request.config.get("status")
         selected = sorted(
             (lc for lc in controllers if wanted is None or lc.status == wanted), key=lambda lc: lc.id

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..runtime.diagnostics import DiagnosticError
 from ..runtime.durations import timeout_seconds
 from ..runtime.interfaces import (
     ApplyRequest,
@@ -27,7 +26,7 @@ from ..runtime.interfaces import (
     Resource,
     ValidateRequest,
 )
-from ..session import BoundSession, SnoozeSession
+from ..session import BoundSession, SnoozeSession, bound_session
 from .applying import Applying
 from .config import check_virtual_machines
 from .importing import imported_vms
@@ -57,9 +56,7 @@ class VirtualClusterResource(Resource):
         self._session = provider_data
 
     def _snooze(self, cancellation: Cancellation) -> BoundSession:
-        if self._session is None:
-            raise DiagnosticError("Provider not configured", "The snooze provider was not configured.")
-        return self._session.bound(cancellation, report=log.info)
+        return bound_session(self._session, cancellation, report=log.info)
 
     # -- plan ----------------------------------------------------------------------------------------
 
