@@ -319,11 +319,9 @@ def _receive_request(connection: socket.socket) -> tuple[list[int], str, list[st
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             usable = len(data) - len(data) % 4
             descriptors += [int.from_bytes(data[i : i + 4], BYTE_ORDER) for i in range(0, usable, 4)]
-    if len(header) != header_size or not header.startswith(REQUEST_MAGIC) or len(descriptors) != 4:
-        for fd in descriptors:
-            os.close(fd)
-        raise ValueError("malformed launch request")
     try:  # the launcher's pipes must never stay open here, however the rest goes wrong
+        if len(header) != header_size or not header.startswith(REQUEST_MAGIC) or len(descriptors) != 4:
+            raise ValueError("malformed launch request")
         token, argv, environment = _receive_body(
             connection, int.from_bytes(header[len(REQUEST_MAGIC) :], BYTE_ORDER)
         )
