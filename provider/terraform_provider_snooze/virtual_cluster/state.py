@@ -76,7 +76,7 @@ class VmState:
     @classmethod
     def from_value(cls, name: str, value: dict[str, Any]) -> VmState:
         """From a state or planned element; unknown values read as unset."""
-        known = {f.name: _known(value.get(f.name)) for f in fields(cls) if f.name != "name"}
+        known = {field: _known(value.get(field)) for field in _VALUE_FIELDS}
         return cls(name=name, **known)
 
     def to_value(self) -> dict[str, Any]:
