@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,12 +247,6 @@ def test_a_bad_bootstrap_url_in_the_environment_is_caught_at_plan(
     assert "Invalid bootstrap URL" in detail
     assert 'SNOOZE_BOOTSTRAP_URLS holds "ftp://***@10.0.0.1:5000", which is not an http(s) URL' in detail
     assert SECRET not in result.output
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with fast_emulator() as running:
-        yield running
 
 
 def test_provider_settings_known_only_after_apply(

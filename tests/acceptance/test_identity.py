@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from harness.snooze import (
@@ -33,12 +33,6 @@ def cluster(names: list[str], *, block: str = PROVIDER_BLOCK, vcpus: int = 1, ex
     return (
         block + f'resource "snooze_virtual_cluster" "c" {{\n  virtual_machines = {{\n{vms}\n  }}\n{extra}}}\n'
     )
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with fast_emulator() as running:
-        yield running
 
 
 @pytest.fixture

@@ -7,23 +7,17 @@ that recreates, resizes, migrates, adds and pauses, and a destroy.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness.snooze import PROVIDER_BLOCK, assert_state_matches, fast_emulator
+from harness.snooze import PROVIDER_BLOCK, assert_state_matches
 from harness.terraform import Terraform
 from snooze_emulator import Emulator
 
 pytestmark = pytest.mark.terraform
 
 PROVIDER = "provider.terraform-provider-snooze"
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with fast_emulator() as running:
-        yield running
 
 
 def cluster(vms: dict[str, str]) -> str:

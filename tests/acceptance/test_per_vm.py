@@ -9,7 +9,7 @@ every apply.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from harness.snooze import (
     PROVIDER_BLOCK,
     assert_state_matches,
     command,
-    fast_emulator,
     host_record,
     vm_named,
 )
@@ -36,12 +35,6 @@ WRITES = (
     "resizeVirtualMachine",
     "migrateVirtualMachine",
 )
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with fast_emulator() as running:
-        yield running
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ and suggests -target. The deferral answers themselves are checked in tests/unit/
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness.snooze import assert_state_matches, fast_emulator
+from harness.snooze import assert_state_matches
 from harness.terraform import Result, Terraform
 from snooze_emulator import Emulator
 
@@ -93,12 +93,6 @@ def test_a_data_source_with_unknown_settings_fails_clearly(tf: Terraform) -> Non
 def test_an_import_block_with_unknown_settings_fails_clearly(tf: Terraform) -> None:
     tf.write("main.tf", TESTKIT + 'import {\n  to = testkit_thing.a\n  id = "abc"\n}\n')
     assert_names_the_setting(tf.plan(), "prefix", "import testkit_thing")
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with fast_emulator() as running:
-        yield running
 
 
 SNOOZE = """

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from harness.snooze import PROVIDER_BLOCK, assert_state_matches, fast_emulator
+from harness.snooze import PROVIDER_BLOCK, assert_state_matches
 from harness.terraform import ROOT, Terraform
 from snooze_emulator import Emulator
 
 pytestmark = pytest.mark.terraform
 
 TEMPLATE = (ROOT / "examples" / "scenarios" / "quickstart" / "debian1.xml").read_text()
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with fast_emulator() as running:
-        yield running
 
 
 @pytest.fixture
